@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/auditkeep/auditkeep/internal/app"
+	"github.com/auditkeep/auditkeep/internal/bench"
+	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/tenant"
+)
+
+// BenchCmd groups the benchmarks behind docs/BENCHMARKS.md.
+type BenchCmd struct {
+	Ingest BenchIngestCmd `cmd:"" help:"Measure ingest over HTTP: batches, 64 concurrent clients, one client, and the raw-insert baseline."`
+	Query  BenchQueryCmd  `cmd:"" help:"Load a synthetic corpus and measure the query shapes."`
+	Ledger BenchLedgerCmd `cmd:"" help:"Measure the ledger: ingest with it on and off, inclusion proofs at a big tree, verification speed."`
+}
+
+// BenchIngestCmd measures ingest.
+type BenchIngestCmd struct {
+	DB       string `help:"Database to write; default a new SQLite file in a temporary directory. Use an empty database."`
+	Events   int    `default:"100000" help:"Events per measurement."`
+	Batch    int    `default:"500" help:"Events per request in the batched measurement."`
+	Clients  int    `default:"64" help:"Concurrent clients in the single-event measurement."`
+	Single   int    `default:"2000" help:"Events for the one-client, one-event-per-request measurement."`
+	NoLedger bool   `help:"Also measure with the ledger off."`
+}
+
+// Run implements the command.
+func (c *BenchIngestCmd) Run(env *Env) error {
+	ctx := env.Ctx
+	dbFor := func(name string) (string, func(), error) {
+		if c.DB != "" {
+			return c.DB, func() {}, nil
+		}
+		dir, err := os.MkdirTemp(".", "bench-")
+		if err != nil {
+			return "", nil, err
+		}
+		return filepath.Join(dir, name+".db"), func() { os.RemoveAll(dir) }, nil
+	}
+	type run struct {
+		name                  string
+		events, clients, size int
+		noLedger              bool
+	}
+	runs := []run{
+		{fmt.Sprintf("batched: 4 clients × %d events/request", c.Batch), c.Events, 4, c.Batch, false},
+		{fmt.Sprintf("%d clients × 1 event/request", c.Clients), c.Events / 2, c.Clients, 1, false},
+		{"1 client × 1 event/request (one transaction per event)", c.Single, 1, 1, false},
+	}
+	if c.NoLedger {
+		runs = append(runs,
+			run{fmt.Sprintf("batched, ledger off: 4 clients × %d", c.Batch), c.Events, 4, c.Batch, true},
+			run{fmt.Sprintf("%d clients × 1, ledger off", c.Clients), c.Events / 2, c.Clients, 1, true})
+	}
+	var rows []bench.Row
+	engine := ""
+	for _, r := range runs {
+		db, cleanup, err := dbFor(strings.Fields(r.name)[0])
+		if err != nil {
+			return err
+		}
+		s, err := bench.StartServer(ctx, db, r.noLedger)
+		if err != nil {
+			cleanup()
+			return err
+		}
+		engine = s.App.Store.Engine()
+		res, err := bench.Ingest(ctx, s, bench.IngestConfig{Events: r.events, Clients: r.clients, Batch: r.size, NoLedger: r.noLedger})
+		s.Close(ctx)
+		cleanup()
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.name, err)
+		}
+		rows = append(rows, bench.Row{Name: r.name, Events: r.events, Elapsed: res.Elapsed, PerSec: res.PerSec, P50: res.P50, P99: res.P99})
+		fmt.Fprintf(env.Stderr, "%s: %.0f events/s\n", r.name, res.PerSec)
+	}
+	base, err := c.baseline(ctx, dbFor)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, base)
+	fmt.Fprintf(env.Stdout, "Machine: %s. Engine: %s. Date: %s.\n", bench.Machine(), engine, time.Now().UTC().Format("2006-01-02"))
+	bench.WriteIngestTable(env.Stdout, "Ingest ("+engine+")", rows)
+	return nil
+}
+
+// baseline inserts the same number of events straight into the events
+// table in one transaction: the store's raw speed on this machine.
+func (c *BenchIngestCmd) baseline(ctx context.Context, dbFor func(string) (string, func(), error)) (bench.Row, error) {
+	db, cleanup, err := dbFor("baseline")
+	if err != nil {
+		return bench.Row{}, err
+	}
+	defer cleanup()
+	a, err := app.Open(ctx, app.Config{DB: db, MasterKey: make([]byte, 32), CheckpointInterval: time.Second})
+	if err != nil {
+		return bench.Row{}, err
+	}
+	defer a.Close(ctx)
+	raw, ok := a.Store.(interface {
+		BaselineInsert(context.Context, []event.Event) error
+	})
+	if !ok {
+		return bench.Row{}, fmt.Errorf("%s store has no baseline insert", a.Store.Engine())
+	}
+	t, err := a.Tenants.Create(ctx, tenant.NewTenant{Name: "baseline"})
+	if err != nil {
+		return bench.Row{}, err
+	}
+	evs := bench.Events(t.ID, c.Events)
+	start := time.Now()
+	if err := raw.BaselineInsert(ctx, evs); err != nil {
+		return bench.Row{}, err
+	}
+	d := time.Since(start)
+	return bench.Row{Name: "baseline: raw inserts, one transaction", Events: len(evs), Elapsed: d, PerSec: float64(len(evs)) / d.Seconds(),
+		Note: "prepared statement (SQLite) / COPY (PostgreSQL) into the same events table"}, nil
+}
+
+// BenchQueryCmd loads a corpus and measures the query shapes.
+type BenchQueryCmd struct {
+	DB      string `help:"Database to load (use an empty one); default a new SQLite file under ./bench-*/."`
+	Events  int64  `default:"1000000" help:"Events to load (10000000 for the documented run)."`
+	Tenants int    `default:"100" help:"Tenants; the first holds 20% of the events."`
+	Runs    int    `default:"200" help:"Runs per query shape."`
+	Keep    bool   `help:"Keep the generated SQLite database."`
+}
+
+// Run implements the command.
+func (c *BenchQueryCmd) Run(env *Env) error {
+	ctx := env.Ctx
+	db := c.DB
+	if db == "" {
+		dir, err := os.MkdirTemp(".", "bench-")
+		if err != nil {
+			return err
+		}
+		if !c.Keep {
+			defer os.RemoveAll(dir)
+		}
+		db = filepath.Join(dir, "query.db")
+	}
+	a, err := app.Open(ctx, app.Config{DB: db, MasterKey: make([]byte, 32), CheckpointInterval: time.Second})
+	if err != nil {
+		return err
+	}
+	defer a.Close(ctx)
+	last := time.Now()
+	l, err := bench.Load(ctx, a.Store, c.Events, c.Tenants, 5000, func(done int64) {
+		if time.Since(last) > 10*time.Second {
+			last = time.Now()
+			fmt.Fprintf(env.Stderr, "loaded %d events\n", done)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "loaded %d events in %s (%.0f events/s)\n", l.Events, l.Elapsed.Round(time.Second), float64(l.Events)/l.Elapsed.Seconds())
+	if an, ok := a.Store.(interface{ Analyze(context.Context) error }); ok {
+		if err := an.Analyze(ctx); err != nil {
+			return err
+		}
+	}
+	res, err := bench.RunQueries(ctx, a.Query, l, c.Runs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Machine: %s. Engine: %s. Corpus: %d events over %d tenants (the big one %d), loaded through the bulk path at %.0f events/s. Date: %s.\n",
+		bench.Machine(), a.Store.Engine(), l.Events, len(l.Tenants), l.Counts[0], float64(l.Events)/l.Elapsed.Seconds(), time.Now().UTC().Format("2006-01-02"))
+	bench.WriteQueryTable(env.Stdout, fmt.Sprintf("Queries at %d events (%s)", l.Events, a.Store.Engine()), res)
+	return nil
+}

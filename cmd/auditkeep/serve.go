@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/auditkeep/auditkeep/internal/app"
+	"github.com/auditkeep/auditkeep/internal/notary"
+	"github.com/auditkeep/auditkeep/internal/tenant"
+)
+
+// ServeCmd runs the service.
+type ServeCmd struct {
+	DBFlag
+	Addr            string        `default:"127.0.0.1:8080" help:"Address to listen on ($AUDITKEEP_ADDR)."`
+	LogFormat       string        `enum:"text,json" default:"text" help:"Log format: text or json ($AUDITKEEP_LOG_FORMAT)."`
+	LogLevel        string        `enum:"debug,info,warn,error" default:"info" help:"Least level logged ($AUDITKEEP_LOG_LEVEL)."`
+	MaxBody         int64         `default:"8388608" help:"Largest request body, in bytes ($AUDITKEEP_MAX_BODY)."`
+	MaxBatch        int           `default:"1000" help:"Most events in one POST /v1/events ($AUDITKEEP_MAX_BATCH)."`
+	AdminKeyFile    string        `help:"Where the bootstrap admin key is saved (mode 0600); default auditkeep.admin-key beside the database ($AUDITKEEP_ADMIN_KEY_FILE)."`
+	ShutdownTimeout time.Duration `default:"30s" help:"How long shutdown waits for requests and queued events ($AUDITKEEP_SHUTDOWN_TIMEOUT)."`
+	NoLedger        bool          `help:"Benchmarks only: skip the ledger (no proofs, cannot be verified) ($AUDITKEEP_NO_LEDGER)."`
+	LedgerFlags
+}
+
+// LedgerFlags configure the ledger's keys and checkpoints.
+type LedgerFlags struct {
+	MasterKey          string        `help:"Key (64 hex digits or base64 of 32 bytes) that seals the ledger's signing keys in the database; default: kept in auditkeep.master-key beside the database, made on first start ($AUDITKEEP_MASTER_KEY, or a file in $AUDITKEEP_MASTER_KEY_FILE)."`
+	LedgerKey          string        `help:"A checkpoint signing key in note format (PRIVATE+KEY+…) to use instead of the sealed keys ($AUDITKEEP_LEDGER_KEY, or a file in $AUDITKEEP_LEDGER_KEY_FILE)."`
+	CheckpointInterval time.Duration `default:"1s" help:"Most time from a commit to the signed checkpoint that covers it; 0 signs after every commit ($AUDITKEEP_CHECKPOINT_INTERVAL)."`
+	LogName            string        `default:"auditkeep" help:"Log name: the origin of a tenant's checkpoints is LOG-NAME/TENANT-ID ($AUDITKEEP_LOG_NAME)."`
+}
+
+// config fills the ledger part of an app configuration.
+func (l *LedgerFlags) config(db string, cfg *app.Config) error {
+	if l.MasterKey != "" {
+		key, err := notary.ParseMasterKey(l.MasterKey)
+		if err != nil {
+			return err
+		}
+		cfg.MasterKey = key
+	} else {
+		cfg.MasterKeyFile = filepath.Join(app.DataDir(db), "auditkeep.master-key")
+	}
+	cfg.SignerKey = strings.TrimSpace(l.LedgerKey)
+	cfg.CheckpointInterval = l.CheckpointInterval
+	cfg.LogName = l.LogName
+	return nil
+}
+
+// Run starts the service and blocks until the context ends, then drains.
+func (c *ServeCmd) Run(env *Env) error {
+	log := newLogger(env.Stderr, c.LogFormat, c.LogLevel)
+	ctx := env.Ctx
+	cfg := app.Config{DB: c.DB, NoLedger: c.NoLedger, MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, Log: log}
+	if err := c.LedgerFlags.config(c.DB, &cfg); err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := c.bootstrap(ctx, a.Tenants, env, log); err != nil {
+		a.Close(ctx)
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		a.Close(ctx)
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("listening", slog.String("addr", "http://"+ln.Addr().String()), slog.String("database", a.Store.Engine()))
+
+	select {
+	case err := <-errc:
+		a.Close(ctx)
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests and the sequencer")
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	herr := hs.Shutdown(sctx)
+	aerr := a.Close(sctx)
+	if err := errors.Join(herr, aerr); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// bootstrap makes the default tenant and an admin key on an empty
+// database, prints the key once and saves it with mode 0600.
+func (c *ServeCmd) bootstrap(ctx context.Context, tenants *tenant.Service, env *Env, log *slog.Logger) error {
+	secret, t, err := tenants.Bootstrap(ctx)
+	if err != nil || secret == "" {
+		return err
+	}
+	path := c.AdminKeyFile
+	if path == "" {
+		path = filepath.Join(app.DataDir(c.DB), "auditkeep.admin-key")
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("save admin key: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "Created tenant %q (%s) and its admin key. It is shown only this once:\n\n    %s\n\nIt is also saved in %s (mode 0600).\n\n", t.Name, t.ID, secret, path)
+	log.Info("bootstrap admin key created; try it",
+		slog.String("key_file", path),
+		slog.String("example", fmt.Sprintf(`curl -s -H "Authorization: Bearer $(cat %s)" -d '{"action":"hello"}' http://%s/v1/events`, path, c.Addr)))
+	return nil
+}
+
+func newLogger(w interface{ Write([]byte) (int, error) }, format, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(strings.ToUpper(level)))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,84 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Machine describes where a benchmark ran, for the write-up.
+func Machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.SplitN(string(b), "\n", 2)[0], "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf(", %.0f GiB RAM", float64(kb)/(1<<20))
+	}
+	return fmt.Sprintf("%s, %d CPUs%s, %s/%s, %s", cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+// Row is one line of an ingest table.
+type Row struct {
+	Name     string
+	Events   int
+	Elapsed  time.Duration
+	PerSec   float64
+	P50, P99 time.Duration
+	Note     string
+}
+
+// WriteIngestTable writes ingest rows as Markdown.
+func WriteIngestTable(w io.Writer, title string, rows []Row) {
+	fmt.Fprintf(w, "\n### %s\n\n", title)
+	fmt.Fprintln(w, "| measurement | events | seconds | events/s | p50 / request | p99 / request | note |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---|")
+	for _, r := range rows {
+		lat := func(d time.Duration) string {
+			if d == 0 {
+				return "—"
+			}
+			return fmtDur(d)
+		}
+		fmt.Fprintf(w, "| %s | %d | %.2f | %.0f | %s | %s | %s |\n", r.Name, r.Events, r.Elapsed.Seconds(), r.PerSec, lat(r.P50), lat(r.P99), r.Note)
+	}
+}
+
+// WriteQueryTable writes query results as Markdown.
+func WriteQueryTable(w io.Writer, title string, res []QueryResult) {
+	fmt.Fprintf(w, "\n### %s\n\n", title)
+	fmt.Fprintln(w, "| query shape | rows | p50 | p99 | target p99 | met |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|")
+	for _, r := range res {
+		target, met := "—", "—"
+		if r.Target > 0 {
+			target = fmtDur(r.Target)
+			met = "yes"
+			if r.P99 > r.Target {
+				met = fmt.Sprintf("**no** (%.1f×)", float64(r.P99)/float64(r.Target))
+			}
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s |\n", r.Shape, r.Rows, fmtDur(r.P50), fmtDur(r.P99), target, met)
+	}
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return fmt.Sprintf("%.2f s", d.Seconds())
+	case d >= time.Millisecond:
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+}

@@ -1,0 +1,181 @@
+package auditply_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"testing"
+
+	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/store/postgres/pgtest"
+)
+
+// TestMain drops this process's PostgreSQL template database at the end.
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// The vendor's wire format, written from the seed page rather than taken
+// from the implementation, so a renamed field fails these tests.
+type auditLog struct {
+	Data       []entry    `json:"data"`
+	Pagination pagination `json:"pagination"`
+	Meta       meta       `json:"meta"`
+}
+
+type entry struct {
+	ID         int64   `json:"id"`
+	User       *string `json:"user"`
+	EntityType string  `json:"entity_type"`
+	Action     string  `json:"action"`
+	Field      *string `json:"field"`
+	OldValue   *string `json:"old_value"`
+	NewValue   *string `json:"new_value"`
+	Reason     *string `json:"reason"`
+	Timestamp  string  `json:"timestamp"`
+}
+
+type pagination struct {
+	Page       int   `json:"page"`
+	PageSize   int   `json:"page_size"`
+	TotalCount int64 `json:"total_count"`
+	TotalPages int64 `json:"total_pages"`
+	HasMore    bool  `json:"has_more"`
+}
+
+type meta struct {
+	APIVersion string `json:"api_version"`
+	Timestamp  string `json:"timestamp"`
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+	Meta meta `json:"meta"`
+}
+
+var timestampRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+
+func casePath(id string) string { return "/api/v1/kyc/cases/" + id + "/audit-log" }
+
+// get fetches case id's log with query, presenting key in the vendor's
+// header.
+func get(s *apitest.Server, key, id, query string, headers ...string) *apitest.Response {
+	path := casePath(id)
+	if query != "" {
+		path += "?" + query
+	}
+	if key != "" {
+		headers = append([]string{"X-API-Key", key}, headers...)
+	}
+	return s.Do("GET", path, "", nil, headers...)
+}
+
+func decodeStrict(t testing.TB, b []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	if dec.More() {
+		t.Fatalf("trailing data after JSON: %s", b)
+	}
+}
+
+func checkMeta(t testing.TB, m meta) {
+	t.Helper()
+	if m.APIVersion != "v1" || !timestampRE.MatchString(m.Timestamp) {
+		t.Errorf("meta = %+v, want api_version v1 and a millisecond UTC timestamp", m)
+	}
+}
+
+// logOf decodes a 200 answer and checks its envelope and formats.
+func logOf(t testing.TB, r *apitest.Response) auditLog {
+	t.Helper()
+	if r.Status != 200 {
+		t.Fatalf("status %d, want 200: %s", r.Status, r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("content type %q", ct)
+	}
+	var l auditLog
+	decodeStrict(t, r.Body, &l)
+	if l.Data == nil {
+		t.Errorf("data is null, want a list: %s", r.Body)
+	}
+	checkMeta(t, l.Meta)
+	p := l.Pagination
+	if pages := (p.TotalCount + int64(p.PageSize) - 1) / int64(p.PageSize); p.TotalPages != pages || p.HasMore != (int64(p.Page) < pages) {
+		t.Errorf("pagination does not add up: %+v", p)
+	}
+	for _, e := range l.Data {
+		if !timestampRE.MatchString(e.Timestamp) {
+			t.Errorf("timestamp %q is not UTC with exactly 3 fraction digits and Z", e.Timestamp)
+		}
+	}
+	return l
+}
+
+// errorOf decodes an error answer and checks its envelope.
+func errorOf(t testing.TB, r *apitest.Response, status int, code string) errorBody {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("content type %q", ct)
+	}
+	var e errorBody
+	decodeStrict(t, r.Body, &e)
+	if e.Error.Code != code || e.Error.Message == "" {
+		t.Errorf("error = %+v, want code %s and a message", e.Error, code)
+	}
+	checkMeta(t, e.Meta)
+	return e
+}
+
+type namedEvent struct {
+	name string
+	ev   map[string]any
+}
+
+// named ingests events and maps ids back to names.
+type named struct {
+	ids   map[string]int64
+	names map[int64]string
+}
+
+func ingestNamed(s *apitest.Server, key string, evs []namedEvent) named {
+	in := make([]map[string]any, len(evs))
+	for i, e := range evs {
+		in[i] = e.ev
+	}
+	n := named{ids: map[string]int64{}, names: map[int64]string{}}
+	for i, e := range s.Ingest(key, in...) {
+		n.ids[evs[i].name] = e.ID
+		n.names[e.ID] = evs[i].name
+	}
+	return n
+}
+
+func (n named) namesOf(data []entry) []string {
+	out := []string{}
+	for _, e := range data {
+		name, ok := n.names[e.ID]
+		if !ok {
+			name = "?"
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// onCase is a target list placing an object of type typ in case id.
+func onCase(id string, typ, objID string) []any {
+	ts := []any{}
+	if typ != "" {
+		ts = append(ts, map[string]any{"type": typ, "id": objID})
+	}
+	return append(ts, map[string]any{"type": "kyc_case", "id": id})
+}

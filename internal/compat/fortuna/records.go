@@ -1,0 +1,97 @@
+package fortuna
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/auditkeep/auditkeep/internal/auth"
+	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/query"
+	"github.com/auditkeep/auditkeep/internal/store"
+)
+
+// records serves GET /api/audit/records.
+type records struct {
+	s *httpapi.Server
+}
+
+func (h *records) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p, err := h.s.Authenticate(r, apiKey(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !p.Has(auth.ScopeEventsRead) {
+		writeProblem(w, newProblem(r, http.StatusForbidden, "This API key lacks the scope "+auth.ScopeEventsRead+"."))
+		return
+	}
+	prm, errs := parseParams(r.URL.RawQuery)
+	if len(errs) > 0 {
+		pr := newProblem(r, http.StatusBadRequest, "See the errors property for details.")
+		pr.Errors = errs
+		writeProblem(w, pr)
+		return
+	}
+	res, err := h.s.Query.Run(r.Context(), &query.Request{
+		Scope:  p.Tenants,
+		Filter: prm.filter(),
+		Sort:   store.Sort{Field: store.ByOccurredAt, Desc: true},
+		Kind:   query.Offset,
+		Page:   prm.Page,
+		Limit:  prm.PageSize,
+		Total:  true,
+	})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := recordPage{Page: prm.Page, PageSize: prm.PageSize, TotalCount: res.Total, Items: make([]record, len(res.Events))}
+	for i := range res.Events {
+		out.Items[i] = toRecord(&res.Events[i])
+	}
+	httpapi.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
+}
+
+// apiKey is the presented key: the vendor's X-Api-Key header, or else an
+// Authorization: Bearer token as the native API takes it.
+func apiKey(r *http.Request) string {
+	if k := strings.TrimSpace(r.Header.Get("X-Api-Key")); k != "" {
+		return k
+	}
+	return httpapi.BearerToken(r)
+}
+
+// fail answers an error from authentication or the engine. Only the
+// status and a fixed sentence reach the client; a 500 or 503 is logged
+// with its cause and the trace id the client sees.
+func (h *records) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := httpapi.StatusOf(err)
+	var pr *problem
+	switch status {
+	case http.StatusUnauthorized:
+		pr = newProblem(r, status, "A valid API key is required in the X-Api-Key header.")
+	case http.StatusBadRequest:
+		// Parameters are validated above with the vendor's bounds, so this
+		// is the engine refusing something they let through.
+		pr = newProblem(r, status, "See the errors property for details.")
+		field, msg := "request", err.Error()
+		var fe *event.FieldError
+		if errors.As(err, &fe) {
+			if fe.Field != "" {
+				field = fe.Field
+			}
+			msg = fe.Message
+		}
+		pr.Errors = fieldErrors{field: {msg}}
+	case http.StatusServiceUnavailable:
+		pr = newProblem(r, status, "The audit store is unavailable; retry later.")
+		h.s.Log.WarnContext(r.Context(), "fortuna: unavailable", slog.String("traceId", pr.TraceID), slog.Any("err", err))
+	default:
+		pr = newProblem(r, http.StatusInternalServerError, "The server log has the details; quote the traceId.")
+		h.s.Log.ErrorContext(r.Context(), "fortuna: internal error", slog.String("traceId", pr.TraceID), slog.Any("err", err))
+	}
+	writeProblem(w, pr)
+}

@@ -1,0 +1,123 @@
+package frankieone
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/auditkeep/auditkeep/internal/auth"
+	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/query"
+	"github.com/auditkeep/auditkeep/internal/store"
+)
+
+// Mount registers the dialect's routes on the server.
+func Mount(s *httpapi.Server) {
+	h := &handler{s: s}
+	s.Handle("GET /v2/audit", http.HandlerFunc(h.list))
+}
+
+// handler serves the dialect from the server's store and engine.
+type handler struct {
+	s *httpapi.Server
+}
+
+// listJSON is the answer of GET /v2/audit.
+type listJSON struct {
+	RequestID string      `json:"requestId"`
+	Meta      metaJSON    `json:"meta"`
+	Events    []eventJSON `json:"events"`
+}
+
+// metaJSON describes the page: count is the events in it, total all
+// matching events.
+type metaJSON struct {
+	Page       int      `json:"page"`
+	Total      int64    `json:"total"`
+	Limit      int      `json:"limit"`
+	Count      int      `json:"count"`
+	Sort       string   `json:"sort"`
+	SortFields []string `json:"sortFields"`
+}
+
+// echoedSortFields is what meta.sortFields holds: the vendor's schema names
+// the timestamp sort "createdAt" there (spec/compat.md, section 3).
+var echoedSortFields = []string{"createdAt"}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request) {
+	requestID := newRequestID(time.Now())
+	p, err := h.authenticate(r)
+	if err != nil {
+		h.writeError(w, r, requestID, err)
+		return
+	}
+	params, issues := parseList(r)
+	if len(issues) > 0 {
+		h.writeError(w, r, requestID, badRequest(issues))
+		return
+	}
+	if params.channel != "" {
+		h.s.Log.DebugContext(r.Context(), "frankieone: channel", slog.String("requestId", requestID), slog.String("channel", params.channel))
+	}
+	scope, err := h.customerScope(r.Context(), p, params.customer, params.child)
+	if err != nil {
+		h.writeError(w, r, requestID, err)
+		return
+	}
+	res, err := h.s.Query.Run(r.Context(), &query.Request{
+		Scope:   p.Tenants,
+		Tenants: scope,
+		Filter:  params.filter,
+		Sort:    store.Sort{Field: store.ByOccurredAt, Desc: params.desc},
+		Kind:    query.Offset,
+		Limit:   params.limit,
+		Page:    params.page,
+		Total:   true,
+	})
+	if err != nil {
+		h.writeError(w, r, requestID, err)
+		return
+	}
+	out := listJSON{
+		RequestID: requestID,
+		Meta: metaJSON{
+			Page: params.page, Total: res.Total, Limit: params.limit, Count: len(res.Events),
+			Sort: "asc", SortFields: echoedSortFields,
+		},
+		Events: make([]eventJSON, len(res.Events)),
+	}
+	if params.desc {
+		out.Meta.Sort = "desc"
+	}
+	for i := range res.Events {
+		out.Events[i] = renderEvent(&res.Events[i])
+	}
+	httpapi.WriteJSON(w, http.StatusOK, "application/json", out)
+}
+
+// authenticate checks the api_key header, or a Bearer token for clients
+// that send one, and requires events:read: FrankieOne has no scope of its
+// own.
+func (h *handler) authenticate(r *http.Request) (*auth.Principal, error) {
+	secret := strings.TrimSpace(r.Header.Get(headerKey))
+	if secret == "" {
+		secret = httpapi.BearerToken(r)
+	}
+	if secret == "" {
+		return nil, errNoKey
+	}
+	p, err := h.s.Authenticate(r, secret)
+	if errors.Is(err, event.ErrUnauthorized) {
+		return nil, errBadKey
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !p.Has(auth.ScopeEventsRead) {
+		return nil, errBadKey
+	}
+	return p, nil
+}

@@ -1,0 +1,186 @@
+package moyasar
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/auditkeep/auditkeep/internal/auth"
+	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/store"
+)
+
+// Mount registers the dialect's routes on the server. The subjects route
+// is more specific than the {id} one, so ServeMux gives it precedence; the
+// catch-all under /v1/audit_logs/ answers other paths with Moyasar's 404.
+func Mount(s *httpapi.Server) {
+	h := &handler{s: s}
+	s.Handle("GET /v1/audit_logs", http.HandlerFunc(h.list))
+	s.Handle("GET /v1/audit_logs/subjects", http.HandlerFunc(h.subjects))
+	s.Handle("GET /v1/audit_logs/{id}", http.HandlerFunc(h.get))
+	s.Handle("/v1/audit_logs/", http.HandlerFunc(h.notFound))
+}
+
+// handler serves the dialect from the server's store and engine.
+type handler struct {
+	s *httpapi.Server
+}
+
+// listJSON is the answer of GET /v1/audit_logs.
+type listJSON struct {
+	AuditLogs []entryJSON `json:"audit_logs"`
+	Meta      metaJSON    `json:"meta"`
+}
+
+// metaJSON is countless pagination: where this page is, never a total.
+type metaJSON struct {
+	CurrentPage int  `json:"current_page"`
+	NextPage    *int `json:"next_page"`
+	PrevPage    *int `json:"prev_page"`
+}
+
+// subjectsJSON is the answer of GET /v1/audit_logs/subjects.
+type subjectsJSON struct {
+	Subjects []string `json:"subjects"`
+}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request) {
+	p, err := h.authenticate(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	req, pe := parseList(r.URL.RawQuery, p.Tenants)
+	if len(pe) > 0 {
+		h.writeError(w, r, invalidParams(pe))
+		return
+	}
+	res, err := h.s.Query.Run(r.Context(), req)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := listJSON{AuditLogs: make([]entryJSON, 0, len(res.Events)), Meta: metaJSON{CurrentPage: req.Page}}
+	orgs := h.organizations()
+	for i := range res.Events {
+		e, err := orgs.render(r.Context(), &res.Events[i])
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		out.AuditLogs = append(out.AuditLogs, e)
+	}
+	// A page past the end has neither neighbour (spec/compat.md): there
+	// is no way to know how far back the last entry is without counting.
+	if len(res.Events) > 0 {
+		if res.HasMore {
+			next := req.Page + 1
+			out.Meta.NextPage = &next
+		}
+		if req.Page > 1 {
+			prev := req.Page - 1
+			out.Meta.PrevPage = &prev
+		}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
+}
+
+func (h *handler) get(w http.ResponseWriter, r *http.Request) {
+	p, err := h.authenticate(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	// Entry ids are UUIDs; anything else names no entry.
+	raw := r.PathValue("id")
+	id, err := uuid.Parse(raw)
+	if err != nil || len(raw) != 36 || id == uuid.Nil {
+		h.writeError(w, r, errNotFound)
+		return
+	}
+	e, err := h.s.Store.Event(r.Context(), p.Tenants, store.EventRef{UUID: id})
+	if errors.Is(err, event.ErrNotFound) {
+		h.writeError(w, r, errNotFound)
+		return
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out, err := h.organizations().render(r.Context(), &e)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
+}
+
+func (h *handler) subjects(w http.ResponseWriter, r *http.Request) {
+	p, err := h.authenticate(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	types, err := h.s.Query.TargetTypes(r.Context(), p.Tenants)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if types == nil {
+		types = []string{}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", subjectsJSON{Subjects: types})
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.writeError(w, r, errNotFound)
+}
+
+// authenticate checks the Bearer key and the audit_logs_read permission
+// (which events:read implies).
+func (h *handler) authenticate(r *http.Request) (*auth.Principal, error) {
+	secret := httpapi.BearerToken(r)
+	if secret == "" {
+		return nil, errMissingAuth
+	}
+	p, err := h.s.Authenticate(r, secret)
+	if errors.Is(err, event.ErrUnauthorized) {
+		return nil, errInvalidAuth
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !p.Has(auth.ScopeAuditLogsRead) {
+		return nil, errForbidden
+	}
+	return p, nil
+}
+
+// organizations looks up the tenants of the entries of one answer, each
+// once.
+type organizations struct {
+	st   store.Store
+	seen map[uuid.UUID]*store.Tenant
+}
+
+func (h *handler) organizations() *organizations {
+	return &organizations{st: h.s.Store, seen: map[uuid.UUID]*store.Tenant{}}
+}
+
+func (o *organizations) render(ctx context.Context, e *event.Event) (entryJSON, error) {
+	t, ok := o.seen[e.TenantID]
+	if !ok {
+		found, err := o.st.Tenant(ctx, e.TenantID.String())
+		switch {
+		case err == nil:
+			t = &found
+		case !errors.Is(err, event.ErrNotFound):
+			return entryJSON{}, err
+		}
+		o.seen[e.TenantID] = t
+	}
+	return renderEntry(e, t)
+}

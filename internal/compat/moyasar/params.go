@@ -1,0 +1,238 @@
+package moyasar
+
+import (
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/auditkeep/auditkeep/internal/query"
+	"github.com/auditkeep/auditkeep/internal/store"
+)
+
+// Limits on parameters. maxItems is the vendor's; the others are ours and
+// keep numbers in range and one request's SQL small.
+const (
+	defaultItems  = 25
+	maxItems      = 100
+	maxPage       = math.MaxInt32
+	maxValueBytes = 1024
+)
+
+// The vendor's enums.
+var (
+	performerTypes    = []string{"AcquirerUser", "MerchantUser", "StaffUser", "ApiKey", "AcquirerApiKey"}
+	organizationTypes = []string{"Acquirer", "Merchant"}
+	actionTypes       = []string{"active", "passive"}
+	sortDirs          = []string{"asc", "desc"}
+)
+
+// sortFields maps sort[field] to the engine's sort.
+var sortFields = map[string]store.SortField{
+	"performer_type": store.ByActorType,
+	"subject_type":   store.ByTargetType,
+	"action_type":    store.ByActionType,
+	"created_at":     store.ByOccurredAt,
+}
+
+var sortFieldNames = []string{"performer_type", "subject_type", "action_type", "created_at"}
+
+// tenantKinds maps organization_type to the tenant kind it selects.
+var tenantKinds = map[string]string{"Acquirer": "acquirer", "Merchant": "merchant"}
+
+// paramErrors collects messages per parameter, Rails style.
+type paramErrors map[string][]string
+
+func (pe paramErrors) add(name, msg string) { pe[name] = append(pe[name], msg) }
+
+// parseList reads GET /v1/audit_logs parameters into an engine request
+// scoped to the key's tenants. Every problem is collected so one 422 names
+// them all. An empty value counts as absent; unknown parameters are
+// ignored, as Rails ignores them.
+func parseList(rawQuery string, scope []uuid.UUID) (*query.Request, paramErrors) {
+	pe := paramErrors{}
+	req := &query.Request{
+		Scope: scope, Kind: query.Offset, Page: 1, Limit: defaultItems,
+		Sort: store.Sort{Field: store.ByOccurredAt, Desc: true},
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		// Skipping the pair that cannot be decoded would widen the answer.
+		pe.add("query", "is malformed: use & between parameters and percent-encode reserved characters")
+		return req, pe
+	}
+	get := func(name string) (string, bool) {
+		var vs []string
+		for _, v := range q[name] {
+			if v != "" {
+				vs = append(vs, v)
+			}
+		}
+		switch {
+		case len(vs) == 0:
+			return "", false
+		case len(vs) > 1:
+			pe.add(name, "must be given once")
+			return "", false
+		case !validText(vs[0]):
+			pe.add(name, "must be UTF-8 text of at most 1024 bytes without NUL characters")
+			return "", false
+		}
+		return vs[0], true
+	}
+	oneOf := func(name string, allowed []string) (string, bool) {
+		v, ok := get(name)
+		if ok && !slices.Contains(allowed, v) {
+			pe.add(name, "is not included in the list: "+strings.Join(allowed, ", "))
+			return "", false
+		}
+		return v, ok
+	}
+	integer := func(name string, lo, hi int) (int, bool) {
+		v, ok := get(name)
+		if !ok {
+			return 0, false
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			pe.add(name, "must be an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
+			return 0, false
+		}
+		return n, true
+	}
+	uuidParam := func(name string) ([]string, bool) {
+		v, ok := get(name)
+		if !ok {
+			return nil, false
+		}
+		u, err := uuid.Parse(v)
+		if err != nil || len(v) != 36 {
+			pe.add(name, "must be a UUID like 0191f5a7-3d99-7f81-b7ec-962a5f5fdd7c")
+			return nil, false
+		}
+		// Ids are stored as their writers sent them; match the spelling
+		// given and the canonical lower-case one.
+		return dedupe([]string{v, u.String()}), true
+	}
+
+	f := &req.Filter
+	if n, ok := integer("page", 1, maxPage); ok {
+		req.Page = n
+	}
+	if n, ok := integer("items", 1, maxItems); ok {
+		req.Limit = n
+	}
+	if ids, ok := uuidParam("performer_id"); ok {
+		f.ActorIDs = ids
+	}
+	if v, ok := oneOf("performer_type", performerTypes); ok {
+		f.ActorTypes = []string{v}
+	}
+	if v, ok := get("performer_email"); ok {
+		f.ActorEmailContains = v
+	}
+	if v, ok := get("subject_type"); ok {
+		if prefixSafe(v) {
+			f.PrimaryTargetTypePrefixes = []string{v}
+		} else {
+			pe.add("subject_type", prefixMessage)
+		}
+	}
+	if ids, ok := uuidParam("subject_id"); ok {
+		f.PrimaryTargetIDs = ids
+	}
+	if v, ok := oneOf("organization_type", organizationTypes); ok {
+		req.TenantKinds = []string{tenantKinds[v]}
+	}
+	if v, ok := get("organization_name"); ok {
+		req.TenantNameContains = v
+	}
+	if v, ok := oneOf("action_type", actionTypes); ok {
+		f.ActionTypes = []string{v}
+	}
+	if v, ok := get("action_name"); ok {
+		if prefixSafe(v) {
+			f.ActionPrefixes = []string{v}
+		} else {
+			pe.add("action_name", prefixMessage)
+		}
+	}
+	if t, ok := timeBound(get, pe, "created_at[gte]", false); ok {
+		f.OccurredFrom = t
+	}
+	if t, ok := timeBound(get, pe, "created_at[lte]", true); ok {
+		f.OccurredUntil = t
+	}
+	if v, ok := oneOf("sort[field]", sortFieldNames); ok {
+		req.Sort.Field = sortFields[v]
+	}
+	if v, ok := oneOf("sort[dir]", sortDirs); ok {
+		req.Sort.Desc = v == "desc"
+	}
+	return req, pe
+}
+
+// timeBound reads an inclusive bound: an RFC 3339 date-time, or a date
+// meaning the whole UTC day. It returns the engine's bound, inclusive for
+// the lower one and exclusive for the upper one (end), in the whole
+// microseconds events are stored with.
+func timeBound(get func(string) (string, bool), pe paramErrors, name string, end bool) (time.Time, bool) {
+	v, ok := get(name)
+	if !ok {
+		return time.Time{}, false
+	}
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		if end {
+			return d.AddDate(0, 0, 1), true
+		}
+		return d, true
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		pe.add(name, "must be an ISO 8601 date-time with a time zone, like 2025-01-15T14:30:00Z")
+		return time.Time{}, false
+	}
+	t = t.UTC()
+	c := t.Truncate(time.Microsecond)
+	switch {
+	case end:
+		return c.Add(time.Microsecond), true
+	case c.Before(t):
+		return c.Add(time.Microsecond), true
+	}
+	return t, true
+}
+
+// validText reports whether v can be compared with stored text on every
+// engine: PostgreSQL refuses invalid UTF-8 and NUL.
+func validText(v string) bool {
+	return len(v) <= maxValueBytes && utf8.ValidString(v) && !strings.ContainsRune(v, 0)
+}
+
+const prefixMessage = "cannot be matched as a prefix when it ends with this character; leave the last character out"
+
+// prefixSafe reports whether the store can match v as a prefix. It matches
+// prefixes with a range whose upper end is v with its last byte
+// incremented; after a final 0x7F (DEL) or 0xBF (the last byte of "¿", of
+// "😿" and of every 64th character) that bound is not UTF-8, which
+// PostgreSQL refuses. Model and action names never end so; refusing such a
+// value beats answering 500.
+func prefixSafe(v string) bool {
+	last := v[len(v)-1]
+	return last != 0x7f && last != 0xbf
+}
+
+func dedupe(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,113 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/auditkeep/auditkeep/internal/store"
+)
+
+var eventCopyColumns = []string{"id", "tenant_pk", "seq", "uuid", "recorded_at", "occurred_at", "idempotency_key",
+	"category", "action", "action_type", "status", "level", "summary", "details",
+	"actor_type", "actor_id", "actor_name", "actor_email", "target_type", "target_id", "targets",
+	"subject_type", "subject_id", "external_ref", "context", "request_id", "session_id", "channel", "source",
+	"changes", "reason", "labels", "metadata", "payload_digest", "leaf_hash"}
+
+// insert writes a plan's new events with COPY, the bulk path: events, then
+// their targets, labels and payloads; then, in one round trip, the tenants'
+// heads, the id counter and the tenants' target types.
+func insert(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, plan *store.Plan) error {
+	evRows := make([][]any, len(plan.New))
+	var targets, labels, payloads [][]any
+	for i, e := range plan.New {
+		pk := pks[e.TenantID]
+		var leaf any
+		if len(plan.Leaves) > 0 {
+			leaf = plan.Leaves[i][:]
+		}
+		pt := e.PrimaryTarget()
+		evRows[i] = []any{e.ID, pk, e.Seq, e.UUID, e.RecordedAt, e.OccurredAt, nullString(e.IdempotencyKey),
+			e.Category, e.Action, string(e.ActionType), string(e.Status), e.Level, e.Summary, e.Details,
+			e.Actor.Type, e.Actor.ID, e.Actor.Name, e.Actor.Email, pt.Type, pt.ID, nullBytes(store.EncodeTargets(e.Targets)),
+			e.Subject.Type, e.Subject.ID, e.ExternalRef, e.Context, e.RequestID, e.SessionID, e.Channel, e.Source,
+			nullBytes(store.EncodeChanges(e.Changes)), e.Reason, nullBytes(store.EncodeLabels(e.Labels)), nullBytes(e.Metadata),
+			nullBytes(e.PayloadDigest), leaf}
+		// An event may name one target twice; the index row is one.
+		seen := make(map[[2]string]bool, len(e.Targets))
+		for _, t := range e.Targets {
+			if k := [2]string{t.Type, t.ID}; !seen[k] {
+				seen[k] = true
+				targets = append(targets, []any{pk, t.Type, t.ID, e.OccurredAt, e.ID})
+			}
+		}
+		for k, v := range e.Labels {
+			labels = append(labels, []any{pk, k, v, e.OccurredAt, e.ID})
+		}
+		if e.Payload != nil {
+			payloads = append(payloads, []any{pk, e.ID, e.Subject.Type, e.Subject.ID, e.PayloadSalt, []byte(e.Payload)})
+		}
+	}
+	for _, c := range []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"events", eventCopyColumns, evRows},
+		{"event_targets", []string{"tenant_pk", "type", "target_id", "occurred_at", "event_id"}, targets},
+		{"event_labels", []string{"tenant_pk", "key", "value", "occurred_at", "event_id"}, labels},
+		{"event_payloads", []string{"tenant_pk", "event_id", "subject_type", "subject_id", "salt", "data"}, payloads},
+	} {
+		if len(c.rows) == 0 {
+			continue
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+			return fmt.Errorf("copy %s: %w", c.table, translate(err))
+		}
+	}
+
+	// The tenants' primary target types, for TargetTypes.
+	type tenantType struct {
+		pk  int64
+		typ string
+	}
+	seenType := map[tenantType]bool{}
+	var tpks []int64
+	var ttypes []string
+	for _, e := range plan.New {
+		k := tenantType{pks[e.TenantID], e.PrimaryTarget().Type}
+		if k.typ != "" && !seenType[k] {
+			seenType[k] = true
+			tpks, ttypes = append(tpks, k.pk), append(ttypes, k.typ)
+		}
+	}
+
+	var hpks, nexts, added []int64
+	for t, next := range plan.Heads {
+		if n := plan.Added[t]; n > 0 {
+			hpks, nexts, added = append(hpks, pks[t]), append(nexts, next), append(added, n)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE tenant_heads h SET next_seq = v.next_seq, live = h.live + v.added
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(tenant_pk, next_seq, added)
+		WHERE h.tenant_pk = v.tenant_pk`, hpks, nexts, added)
+	b.Queue(`UPDATE store_head SET next_id = $1`, plan.NextID)
+	if len(tpks) > 0 {
+		b.Queue(`INSERT INTO tenant_target_types (tenant_pk, type)
+			SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING`, tpks, ttypes)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("heads: %w", translate(err))
+	}
+	return nil
+}
+
+func nullBytes(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
