@@ -120,7 +120,7 @@ func ToJSON(e *Event) JSON {
 		j.Subject = &SubjectJSON{Type: e.Subject.Type, ID: e.Subject.ID}
 	}
 	for _, c := range e.Changes {
-		cj := ChangeJSON{Field: c.Field, Old: c.Old, New: c.New}
+		cj := ChangeJSON(c)
 		if cj.Old == nil {
 			cj.Old = json.RawMessage("null")
 		}
@@ -252,7 +252,7 @@ func fillCommon(e *Event, j *JSON) error {
 	e.Channel = j.Channel
 	e.Source = j.Source
 	for _, c := range j.Changes {
-		ch := Change{Field: c.Field, Old: c.Old, New: c.New}
+		ch := Change(c)
 		if string(ch.Old) == "null" {
 			ch.Old = nil
 		}
