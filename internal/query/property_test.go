@@ -28,7 +28,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 var (
 	domain      = []string{"", "a", "ab", "b", "B", "é", "a b"}
 	actorTypes  = []string{"", "ApiKey", "AcquirerUser", "MerchantUser"}
-	targetTypes = []string{"kyc_case", "kyc_answer", "Merchant", "Order"}
+	targetTypes = []string{"kyc_case", "kyc_answer", "Merchant", "Order", "Händler"}
 	emails      = []string{"", "anna@example.dk", "ANNA.jensen@Example.com", "bo@x.org"}
 	labelVals   = []string{"x", "y", "z"}
 )
@@ -39,7 +39,7 @@ func genEvent(t *rapid.T, tenant uuid.UUID, base time.Time) event.Event {
 		UUID:        uuid.Must(uuid.NewV7()),
 		OccurredAt:  base.Add(time.Duration(rapid.IntRange(0, 40).Draw(t, "minute")) * time.Minute),
 		Category:    rapid.SampledFrom(domain).Draw(t, "category"),
-		Action:      rapid.SampledFrom([]string{"create", "created", "update", "lookup", "Create"}).Draw(t, "action"),
+		Action:      rapid.SampledFrom([]string{"create", "created", "update", "lookup", "Create", "¿qué", "À"}).Draw(t, "action"),
 		ActionType:  rapid.SampledFrom([]event.ActionType{event.Active, event.Passive}).Draw(t, "action_type"),
 		Status:      rapid.SampledFrom([]event.Status{event.Success, event.Failure, event.Info}).Draw(t, "status"),
 		Level:       rapid.IntRange(1, 3).Draw(t, "level"),
@@ -109,10 +109,13 @@ func genFilter(t *rapid.T, base time.Time, ids []int64) store.Filter {
 	f.ActorIDs = some(t, "f_actor_id", domain)
 	f.SubjectTypes = some(t, "f_subject_type", []string{"person", "company"})
 	f.SubjectIDs = some(t, "f_subject_id", domain)
-	f.ActionPrefixes = some(t, "f_action_prefix", []string{"cr", "create", "u", "C", ""})
+	// "¿" ends in the byte 0xBF and "À" follows it: the prefix range's
+	// upper bound must stay UTF-8 (PostgreSQL refuses it otherwise) and
+	// exclude "À".
+	f.ActionPrefixes = some(t, "f_action_prefix", []string{"cr", "create", "u", "C", "", "¿"})
 	f.PrimaryTargetTypes = some(t, "f_ptt", targetTypes)
 	f.PrimaryTargetIDs = some(t, "f_ptid", []string{"1", "42"})
-	f.PrimaryTargetTypePrefixes = some(t, "f_pttp", []string{"kyc", "kyc_c", "M"})
+	f.PrimaryTargetTypePrefixes = some(t, "f_pttp", []string{"kyc", "kyc_c", "M", "Hä"})
 	if oneIn(t, 8, "use_email") {
 		f.ActorEmailContains = rapid.SampledFrom([]string{"anna", "EXAMPLE", "@x.", "jensen@"}).Draw(t, "email_contains")
 	}

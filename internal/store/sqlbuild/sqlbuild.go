@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -226,9 +227,48 @@ func (b *Builder) prefixes(col string, ps []string) {
 	b.W(")")
 }
 
-// prefixUpper returns the least string greater than every string with
-// prefix p, when there is one.
+// prefixUpper returns the least UTF-8 string greater than every string
+// with prefix p, when there is one. Both engines compare these columns bytewise
+// (SQLite's BINARY, PostgreSQL's "C" collation), and UTF-8's byte order is
+// its code point order, so for valid UTF-8 that bound is p with its last
+// code point replaced by the next one: every string that starts with p
+// sorts below it, every other string at or above p sorts at or above it.
+// Incrementing the last byte instead would give the same order but not
+// always UTF-8 ("\x7f" → "\x80", "¿" → "\xc2\xc0"), which PostgreSQL
+// refuses as a parameter. Surrogates are skipped (no valid string holds
+// one); after U+10FFFF, the last code point is dropped and the one before
+// it is stepped instead; a p of only U+10FFFF has no bound.
+//
+// A p that is not valid UTF-8 (no stored string is) keeps the byte
+// increment: it is exact bytewise, and PostgreSQL refuses p itself anyway.
 func prefixUpper(p string) (string, bool) {
+	if !utf8.ValidString(p) {
+		return byteUpper(p)
+	}
+	for p != "" {
+		r, size := utf8.DecodeLastRuneInString(p)
+		p = p[:len(p)-size]
+		switch {
+		case r == utf8.MaxRune:
+			continue
+		case r == surrogateMin-1:
+			r = surrogateMax + 1
+		default:
+			r++
+		}
+		return p + string(r), true
+	}
+	return "", false
+}
+
+// The UTF-16 surrogates, which are not code points UTF-8 may encode.
+const (
+	surrogateMin = 0xD800
+	surrogateMax = 0xDFFF
+)
+
+// byteUpper is prefixUpper over bytes: the last byte below 0xFF, plus one.
+func byteUpper(p string) (string, bool) {
 	bs := []byte(p)
 	for i := len(bs) - 1; i >= 0; i-- {
 		if bs[i] < 0xff {
