@@ -42,6 +42,7 @@ type Store struct {
 	opts   Options
 	writer *stmtDB // exactly one connection: SQLite has one writer anyway
 	reader *stmtDB
+	ckpt   *checkpointer
 
 	tails *store.Tails // the ledger's right edges, owned by the writer
 
@@ -74,7 +75,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// touches a page of each of a dozen indexes per event, and a cache that
 	// overflows mid-transaction spills pages to the WAL twice. It does not
 	// checkpoint on commit; checkpoint() does that off the commit path.
-	writer := append(pragmas, "cache_size(-131072)")
+	writer := append(pragmas, "cache_size(-131072)", "wal_autocheckpoint(0)")
 	wdb, err := sql.Open("sqlite", dsn(path, "immediate", writer))
 	if err != nil {
 		return nil, err
@@ -90,6 +91,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	rdb, err := sql.Open("sqlite", dsn(path, "deferred", append(pragmas, "query_only(1)", "cache_size(-16384)")))
 	if err != nil {
 		s.writer.Close()
+		return nil, err
+	}
+	if s.ckpt, err = startCheckpointer(path, pragmas); err != nil {
+		s.writer.Close()
+		rdb.Close()
 		return nil, err
 	}
 	s.reader = newStmtDB(rdb)
@@ -146,6 +152,9 @@ func (s *Store) Close() error {
 	var errs []error
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
+	}
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.stop())
 	}
 	if s.writer != nil {
 		// Fold the WAL back into the main file so a copied database is whole.
