@@ -2,12 +2,12 @@ package auditply
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/auth"
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
 	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/store"
@@ -16,13 +16,16 @@ import (
 // caseTargetType is the target type that makes an event part of a case.
 const caseTargetType = "kyc_case"
 
+// keyHeader is the vendor's key header; a Bearer token works too.
+const keyHeader = "X-API-Key"
+
 // auditLogHandler serves GET /api/v1/kyc/cases/{id}/audit-log.
 type auditLogHandler struct {
 	s *httpapi.Server
 }
 
 func (h *auditLogHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p, err := h.s.Authenticate(r, apiKey(r))
+	p, err := h.s.Authenticate(r, dialect.Key(r, keyHeader))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -97,13 +100,4 @@ func (h *auditLogHandler) caseExists(r *http.Request, tenants []uuid.UUID, f sto
 		return false, err
 	}
 	return len(res.Events) > 0, nil
-}
-
-// apiKey is the presented key: the vendor's X-API-Key header, or else an
-// Authorization: Bearer token as the native API takes it.
-func apiKey(r *http.Request) string {
-	if k := strings.TrimSpace(r.Header.Get("X-API-Key")); k != "" {
-		return k
-	}
-	return httpapi.BearerToken(r)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
 )
@@ -71,7 +72,7 @@ func (h *auditLogHandler) fail(w http.ResponseWriter, r *http.Request, err error
 	switch status {
 	case http.StatusUnauthorized:
 		msg := msgBadKey
-		if apiKey(r) == "" {
+		if dialect.Key(r, keyHeader) == "" {
 			msg = msgNoKey
 		}
 		writeError(w, status, msg)

@@ -67,19 +67,3 @@ func TestParseDateTime(t *testing.T) {
 		}
 	}
 }
-
-func TestCeilMicro(t *testing.T) {
-	t.Parallel()
-	base := time.Date(2024, 6, 12, 9, 14, 33, 0, time.UTC)
-	for _, tc := range []struct{ in, want time.Duration }{
-		{0, 0},
-		{1, time.Microsecond},
-		{999, time.Microsecond},
-		{1000, time.Microsecond},
-		{1001, 2 * time.Microsecond},
-	} {
-		if got := ceilMicro(base.Add(tc.in)); !got.Equal(base.Add(tc.want)) {
-			t.Errorf("ceilMicro(+%v) = +%v, want +%v", tc.in, got.Sub(base), tc.want)
-		}
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
 
@@ -178,10 +179,10 @@ func (p *params) filter() store.Filter {
 		f.Actions = spellings(p.Operation)
 	}
 	if p.From != nil {
-		f.OccurredFrom = ceilMicro(*p.From)
+		f.OccurredFrom = dialect.From(*p.From)
 	}
 	if p.To != nil {
-		f.OccurredUntil = p.To.Truncate(time.Microsecond).Add(time.Microsecond)
+		f.OccurredUntil = dialect.Until(*p.To)
 	}
 	return f
 }

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/auditkeep/auditkeep/internal/auth"
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
 	"github.com/auditkeep/auditkeep/internal/query"
@@ -19,7 +19,7 @@ type records struct {
 }
 
 func (h *records) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p, err := h.s.Authenticate(r, apiKey(r))
+	p, err := h.s.Authenticate(r, dialect.Key(r, "X-Api-Key"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -53,15 +53,6 @@ func (h *records) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.Items[i] = toRecord(&res.Events[i])
 	}
 	httpapi.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
-}
-
-// apiKey is the presented key: the vendor's X-Api-Key header, or else an
-// Authorization: Bearer token as the native API takes it.
-func apiKey(r *http.Request) string {
-	if k := strings.TrimSpace(r.Header.Get("X-Api-Key")); k != "" {
-		return k
-	}
-	return httpapi.BearerToken(r)
 }
 
 // fail answers an error from authentication or the engine. Only the

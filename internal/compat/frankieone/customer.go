@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/auth"
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
@@ -61,7 +62,7 @@ func (h *handler) customerScope(ctx context.Context, p *auth.Principal, customer
 func (h *handler) visibleTenant(ctx context.Context, p *auth.Principal, idOrRef string) (store.Tenant, bool, error) {
 	// Text the database could not compare names no tenant; asking would
 	// only turn a client's mistake into a database error.
-	if !validText(idOrRef) {
+	if !dialect.ValidText(idOrRef) {
 		return store.Tenant{}, false, nil
 	}
 	t, err := h.s.Store.Tenant(ctx, idOrRef)

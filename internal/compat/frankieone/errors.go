@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
 )
@@ -68,6 +69,10 @@ var (
 		IssueLocation: "AUTH-" + headerChild, IssueType: issueUnauthorized,
 	}}}
 )
+
+// refusals answer a request without a valid key. A key without
+// events:read gets errBadKey too: FrankieOne declares no 403.
+var refusals = dialect.Refusals{NoKey: errNoKey, BadKey: errBadKey, NoScope: errBadKey}
 
 // badRequest is FrankieOne's answer to invalid parameters: every problem
 // found, one detail each.

@@ -1,14 +1,12 @@
 package frankieone
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/auditkeep/auditkeep/internal/auth"
-	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
 	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/store"
@@ -102,22 +100,5 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 // that send one, and requires events:read: FrankieOne has no scope of its
 // own.
 func (h *handler) authenticate(r *http.Request) (*auth.Principal, error) {
-	secret := strings.TrimSpace(r.Header.Get(headerKey))
-	if secret == "" {
-		secret = httpapi.BearerToken(r)
-	}
-	if secret == "" {
-		return nil, errNoKey
-	}
-	p, err := h.s.Authenticate(r, secret)
-	if errors.Is(err, event.ErrUnauthorized) {
-		return nil, errBadKey
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !p.Has(auth.ScopeEventsRead) {
-		return nil, errBadKey
-	}
-	return p, nil
+	return dialect.Authenticate(h.s, r, dialect.Key(r, headerKey), auth.ScopeEventsRead, refusals)
 }

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
 
@@ -25,12 +25,11 @@ const (
 // Limits on parameters (ours). maxLimit is the vendor's page size bound;
 // the others keep one request's SQL small and its numbers in range.
 const (
-	defaultLimit  = 20
-	maxLimit      = 100
-	maxPage       = math.MaxInt32
-	maxValues     = 100  // values of one array parameter
-	maxValueBytes = 1024 // bytes of one value
-	maxChannel    = 64   // characters kept of X-Frankie-Channel
+	defaultLimit = 20
+	maxLimit     = 100
+	maxPage      = math.MaxInt32
+	maxValues    = 100 // values of one array parameter
+	maxChannel   = 64  // characters kept of X-Frankie-Channel
 )
 
 // listParams is a validated GET /v2/audit request.
@@ -153,8 +152,8 @@ func (pq paramQuery) values(name string, array bool) []string {
 		if v == "" {
 			continue
 		}
-		if !validText(v) {
-			pq.is.add(name, issueInvalid, "%s must be UTF-8 text of at most %d bytes without NUL characters", name, maxValueBytes)
+		if !dialect.ValidText(v) {
+			pq.is.add(name, issueInvalid, "%s must be UTF-8 text of at most %d bytes without NUL characters", name, dialect.MaxValueBytes)
 			return nil
 		}
 		out = append(out, v)
@@ -180,7 +179,7 @@ func (pq paramQuery) list(name string) []string {
 		pq.is.add(name, issueInvalid, "%s must hold at most %d values", name, maxValues)
 		return nil
 	}
-	return dedupe(vs)
+	return dialect.Dedupe(vs)
 }
 
 func (pq paramQuery) enumList(name string, allowed enum) []string {
@@ -210,49 +209,17 @@ func (pq paramQuery) integer(name string, lo, hi int) (int, bool) {
 // timestamp reads an inclusive time bound: a date (a whole UTC day) or an
 // RFC 3339 date-time. It returns the engine's bound: inclusive for the
 // lower one, exclusive for the upper one (end), in whole microseconds, the
-// precision events are stored with.
+// precision events are stored with (see dialect.ParseBound).
 func (pq paramQuery) timestamp(name string, end bool) (time.Time, bool) {
 	v, ok := pq.single(name)
 	if !ok {
 		return time.Time{}, false
 	}
-	if d, err := time.Parse(time.DateOnly, v); err == nil {
-		if end {
-			return d.AddDate(0, 0, 1), true
-		}
-		return d, true
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
+	t, ok := dialect.ParseBound(v, end)
+	if !ok {
 		pq.is.add(name, issueInvalid, "%s must be a date (2024-06-12) or an RFC 3339 date-time (2024-06-12T09:14:33Z)", name)
-		return time.Time{}, false
 	}
-	t = t.UTC()
-	if end {
-		// At or before t: before the next microsecond after t.
-		return t.Truncate(time.Microsecond).Add(time.Microsecond), true
-	}
-	// At or after t: from t rounded up to a whole microsecond.
-	if c := t.Truncate(time.Microsecond); c.Before(t) {
-		return c.Add(time.Microsecond), true
-	}
-	return t, true
-}
-
-// validText reports whether v can be compared with stored text on every
-// engine: PostgreSQL refuses invalid UTF-8 and NUL.
-func validText(v string) bool {
-	return len(v) <= maxValueBytes && utf8.ValidString(v) && !strings.ContainsRune(v, 0)
-}
-
-func dedupe(vs []string) []string {
-	var out []string
-	for _, v := range vs {
-		if !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	return out
+	return t, ok
 }
 
 // truncateRunes keeps the first n characters of s.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
 )
 
@@ -38,6 +39,10 @@ var (
 	errUnavailable = newError(http.StatusServiceUnavailable, "Service unavailable")
 	errInternal    = newError(http.StatusInternalServerError, "Internal server error")
 )
+
+// refusals answer a request without a valid key or without
+// audit_logs_read.
+var refusals = dialect.Refusals{NoKey: errMissingAuth, BadKey: errInvalidAuth, NoScope: errForbidden}
 
 // invalidParams is the 422 listing every bad parameter.
 func invalidParams(errs map[string][]string) *apiError {

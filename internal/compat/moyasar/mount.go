@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/auth"
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
 	"github.com/auditkeep/auditkeep/internal/store"
@@ -142,21 +143,7 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 // authenticate checks the Bearer key and the audit_logs_read permission
 // (which events:read implies).
 func (h *handler) authenticate(r *http.Request) (*auth.Principal, error) {
-	secret := httpapi.BearerToken(r)
-	if secret == "" {
-		return nil, errMissingAuth
-	}
-	p, err := h.s.Authenticate(r, secret)
-	if errors.Is(err, event.ErrUnauthorized) {
-		return nil, errInvalidAuth
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !p.Has(auth.ScopeAuditLogsRead) {
-		return nil, errForbidden
-	}
-	return p, nil
+	return dialect.Authenticate(h.s, r, httpapi.BearerToken(r), auth.ScopeAuditLogsRead, refusals)
 }
 
 // organizations looks up the tenants of the entries of one answer, each

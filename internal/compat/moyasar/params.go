@@ -7,21 +7,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
 
-// Limits on parameters. maxItems is the vendor's; the others are ours and
-// keep numbers in range and one request's SQL small.
+// Limits on parameters. maxItems is the vendor's; maxPage is ours and
+// keeps numbers in range (dialect.MaxValueBytes bounds each value).
 const (
-	defaultItems  = 25
-	maxItems      = 100
-	maxPage       = math.MaxInt32
-	maxValueBytes = 1024
+	defaultItems = 25
+	maxItems     = 100
+	maxPage      = math.MaxInt32
 )
 
 // The vendor's enums.
@@ -79,8 +78,8 @@ func parseList(rawQuery string, scope []uuid.UUID) (*query.Request, paramErrors)
 		case len(vs) > 1:
 			pe.add(name, "must be given once")
 			return "", false
-		case !validText(vs[0]):
-			pe.add(name, "must be UTF-8 text of at most 1024 bytes without NUL characters")
+		case !dialect.ValidText(vs[0]):
+			pe.add(name, "must be UTF-8 text of at most "+strconv.Itoa(dialect.MaxValueBytes)+" bytes without NUL characters")
 			return "", false
 		}
 		return vs[0], true
@@ -117,7 +116,7 @@ func parseList(rawQuery string, scope []uuid.UUID) (*query.Request, paramErrors)
 		}
 		// Ids are stored as their writers sent them; match the spelling
 		// given and the canonical lower-case one.
-		return dedupe([]string{v, u.String()}), true
+		return dialect.Dedupe([]string{v, u.String()}), true
 	}
 
 	f := &req.Filter
@@ -186,32 +185,11 @@ func timeBound(get func(string) (string, bool), pe paramErrors, name string, end
 	if !ok {
 		return time.Time{}, false
 	}
-	if d, err := time.Parse(time.DateOnly, v); err == nil {
-		if end {
-			return d.AddDate(0, 0, 1), true
-		}
-		return d, true
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
+	t, ok := dialect.ParseBound(v, end)
+	if !ok {
 		pe.add(name, "must be an ISO 8601 date-time with a time zone, like 2025-01-15T14:30:00Z")
-		return time.Time{}, false
 	}
-	t = t.UTC()
-	c := t.Truncate(time.Microsecond)
-	switch {
-	case end:
-		return c.Add(time.Microsecond), true
-	case c.Before(t):
-		return c.Add(time.Microsecond), true
-	}
-	return t, true
-}
-
-// validText reports whether v can be compared with stored text on every
-// engine: PostgreSQL refuses invalid UTF-8 and NUL.
-func validText(v string) bool {
-	return len(v) <= maxValueBytes && utf8.ValidString(v) && !strings.ContainsRune(v, 0)
+	return t, ok
 }
 
 const prefixMessage = "cannot be matched as a prefix when it ends with this character; leave the last character out"
@@ -225,14 +203,4 @@ const prefixMessage = "cannot be matched as a prefix when it ends with this char
 func prefixSafe(v string) bool {
 	last := v[len(v)-1]
 	return last != 0x7f && last != 0xbf
-}
-
-func dedupe(vs []string) []string {
-	var out []string
-	for _, v := range vs {
-		if !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	return out
 }
