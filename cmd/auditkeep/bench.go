@@ -131,12 +131,16 @@ type BenchQueryCmd struct {
 	Tenants int    `default:"100" help:"Tenants; the first holds 20% of the events."`
 	Runs    int    `default:"200" help:"Runs per query shape."`
 	Keep    bool   `help:"Keep the generated SQLite database."`
+	Reuse   bool   `help:"Measure the corpus an earlier run loaded into --db (kept with --keep) instead of loading one."`
 }
 
 // Run implements the command.
 func (c *BenchQueryCmd) Run(env *Env) error {
 	ctx := env.Ctx
 	db := c.DB
+	if c.Reuse && db == "" {
+		return fmt.Errorf("--reuse needs --db: the database an earlier run loaded")
+	}
 	if db == "" {
 		dir, err := os.MkdirTemp(".", "bench-")
 		if err != nil {
@@ -152,28 +156,40 @@ func (c *BenchQueryCmd) Run(env *Env) error {
 		return err
 	}
 	defer a.Close(ctx)
-	last := time.Now()
-	l, err := bench.Load(ctx, a.Store, c.Events, c.Tenants, 5000, func(done int64) {
-		if time.Since(last) > 10*time.Second {
-			last = time.Now()
-			fmt.Fprintf(env.Stderr, "loaded %d events\n", done)
-		}
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "loaded %d events in %s (%.0f events/s)\n", l.Events, l.Elapsed.Round(time.Second), float64(l.Events)/l.Elapsed.Seconds())
-	if an, ok := a.Store.(interface{ Analyze(context.Context) error }); ok {
-		if err := an.Analyze(ctx); err != nil {
+	var l *bench.LoadResult
+	if c.Reuse {
+		if l, err = bench.Loaded(ctx, a.Store, a.Query); err != nil {
 			return err
+		}
+		fmt.Fprintf(env.Stderr, "measuring the %d events already in %s\n", l.Events, db)
+	} else {
+		last := time.Now()
+		l, err = bench.Load(ctx, a.Store, c.Events, c.Tenants, 5000, func(done int64) {
+			if time.Since(last) > 10*time.Second {
+				last = time.Now()
+				fmt.Fprintf(env.Stderr, "loaded %d events\n", done)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "loaded %d events in %s (%.0f events/s)\n", l.Events, l.Elapsed.Round(time.Second), float64(l.Events)/l.Elapsed.Seconds())
+		if an, ok := a.Store.(interface{ Analyze(context.Context) error }); ok {
+			if err := an.Analyze(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	res, err := bench.RunQueries(ctx, a.Query, l, c.Runs)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "Machine: %s. Engine: %s. Corpus: %d events over %d tenants (the big one %d), loaded through the bulk path at %.0f events/s. Date: %s.\n",
-		bench.Machine(), a.Store.Engine(), l.Events, len(l.Tenants), l.Counts[0], float64(l.Events)/l.Elapsed.Seconds(), time.Now().UTC().Format("2006-01-02"))
+	loaded := "reused from an earlier load"
+	if !c.Reuse {
+		loaded = fmt.Sprintf("loaded through the bulk path at %.0f events/s", float64(l.Events)/l.Elapsed.Seconds())
+	}
+	fmt.Fprintf(env.Stdout, "Machine: %s. Engine: %s. Corpus: %d events over %d tenants (the big one %d), %s. Date: %s.\n",
+		bench.Machine(), a.Store.Engine(), l.Events, len(l.Tenants), l.Counts[0], loaded, time.Now().UTC().Format("2006-01-02"))
 	bench.WriteQueryTable(env.Stdout, fmt.Sprintf("Queries at %d events (%s)", l.Events, a.Store.Engine()), res)
 	return nil
 }

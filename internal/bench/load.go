@@ -1,15 +1,19 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/store"
 	"github.com/auditkeep/auditkeep/internal/tenant"
 )
@@ -174,4 +178,30 @@ func Events(t uuid.UUID, n int) []event.Event {
 		evs[i] = benchEvent(rnd, t, true, int64(i), int64(n), base)
 	}
 	return evs
+}
+
+// Loaded finds the corpus Load wrote earlier into st, so the queries can be
+// measured again without loading it anew. The database must hold that one
+// corpus and nothing else.
+func Loaded(ctx context.Context, st store.Store, en *query.Engine) (*LoadResult, error) {
+	ts, err := st.Tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Load creates the big tenant first; UUIDv7 ids sort in creation order.
+	slices.SortFunc(ts, func(a, b store.Tenant) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	if len(ts) < 3 || !strings.HasPrefix(ts[0].Name, "big acquirer ") {
+		return nil, fmt.Errorf("the database does not hold a benchmark corpus (found %d tenants)", len(ts))
+	}
+	res := &LoadResult{}
+	for _, t := range ts {
+		r, err := en.Run(ctx, &query.Request{Scope: []uuid.UUID{t.ID}, Kind: query.Offset, Page: 1, Limit: 1, Total: true})
+		if err != nil {
+			return nil, err
+		}
+		res.Tenants = append(res.Tenants, t.ID)
+		res.Counts = append(res.Counts, r.Total)
+		res.Events += r.Total
+	}
+	return res, nil
 }
