@@ -268,7 +268,8 @@ func (en *Engine) openCursor(c string, scope []uuid.UUID, r *Request) (*store.So
 	return k, nil
 }
 
-// mac binds a cursor to the scope, filter, sort and limit it was made for.
+// mac binds a cursor to the scope, filter and sort it was made for. The
+// limit is left out: a client may change the page size between pages.
 func (en *Engine) mac(scope []uuid.UUID, r *Request, body []byte) []byte {
 	h := hmac.New(sha256.New, en.key)
 	ids := slices.Clone(scope)

@@ -203,8 +203,9 @@ func sortedKeys(m map[string][]string) []string {
 	return keys
 }
 
-// prefixes writes "col starts with any of ps". A range keeps the index
-// usable where LIKE would not be (SQLite's LIKE is case-insensitive).
+// prefixes writes "col starts with any of ps" as ranges, which are exact
+// and bytewise on both engines where LIKE would not be (SQLite's LIKE
+// ignores ASCII case), and which an index over col could serve.
 func (b *Builder) prefixes(col string, ps []string) {
 	if len(ps) == 0 {
 		return
