@@ -15,6 +15,7 @@ import (
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/ledger"
 	"github.com/auditkeep/auditkeep/internal/notary"
+	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/store"
 	"github.com/auditkeep/auditkeep/internal/tenant"
 )
@@ -258,4 +259,44 @@ func WriteOverheadTable(w io.Writer, title string, rows []Overhead, target float
 		}
 		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.1f %% | ≤ %.0f %% | %s |\n", r.Name, r.On, r.Off, 100*slow, 100*target, met)
 	}
+}
+
+// LoadedTree is the log of the biggest tenant of a corpus Load wrote
+// earlier (see Loaded), set up for the proof and verify measurements
+// without filling a tree anew: a read key, a fresh checkpoint and a sample
+// of its events spread over the whole log.
+func LoadedTree(ctx context.Context, s *Server, l *LoadResult) (*LedgerTree, error) {
+	a := s.App
+	if a.Notary == nil {
+		return nil, fmt.Errorf("the ledger is off")
+	}
+	big := l.Tenants[0]
+	key, _, err := a.Tenants.CreateKey(ctx, tenant.NewKey{Tenant: big.String(), Scopes: []string{"events:read"}})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.Notary.SignLatest(ctx, big); err != nil {
+		return nil, err
+	}
+	// Event ids are global and Load interleaves the tenants, so ids drawn
+	// at random below the newest one land in the big tenant about as often
+	// as its share of the corpus.
+	all := slices.Clone(l.Tenants)
+	newest, err := a.Query.Run(ctx, &query.Request{Scope: all, Sort: store.Sort{Desc: true}, Kind: query.Offset, Page: 1, Limit: 1})
+	if err != nil || len(newest.Events) == 0 {
+		return nil, fmt.Errorf("find the newest event: %v", err)
+	}
+	maxID := newest.Events[0].ID
+	tree := &LedgerTree{Tenant: big, Key: key, Events: l.Counts[0]}
+	rnd := rand.New(rand.NewPCG(11, 12))
+	for tries := 0; len(tree.Sample) < 4096 && tries < 1_000_000; tries++ {
+		ref := store.EventRef{ID: 1 + rnd.Int64N(maxID)}
+		if _, err := a.Store.Event(ctx, []uuid.UUID{big}, ref); err == nil {
+			tree.Sample = append(tree.Sample, ref)
+		}
+	}
+	if len(tree.Sample) == 0 {
+		return nil, fmt.Errorf("no events of the big tenant found")
+	}
+	return tree, nil
 }
