@@ -1,17 +1,13 @@
 package auditply_test
 
 import (
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
-
-	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // FuzzAuditply sends arbitrary case ids, query strings and header values
@@ -21,13 +17,10 @@ import (
 // picks how the key is presented: the reader's key in X-API-Key or as a
 // Bearer token, or the fuzzed header value in X-API-Key or Authorization.
 func FuzzAuditply(f *testing.F) {
-	s := apitest.New(f, "sqlite")
-	a := s.Tenant("Bank A", "customer", "bank-a", uuid.Nil)
-	a1 := s.Tenant("Bank A child", "child", "bank-a1", a.ID)
-	b := s.Tenant("Bank B", "customer", "bank-b", uuid.Nil)
+	s := compattest.NewFamily(f, "sqlite", "kyc:read")
 	// caseOf[id] is the case an entry the reader may see belongs to.
 	caseOf := map[int64]string{}
-	for i, tn := range []uuid.UUID{a.ID, a1.ID, b.ID} {
+	for _, tn := range []string{"a", "a1", "b"} {
 		var evs []map[string]any
 		for _, c := range []string{"1", "42", "77"} {
 			for _, act := range []string{"STATUS_CHANGED", "ANSWER_SAVED"} {
@@ -39,14 +32,14 @@ func FuzzAuditply(f *testing.F) {
 				})
 			}
 		}
-		for j, e := range s.Ingest(s.Key(tn, "events:write"), evs...) {
-			if i < 2 { // a and a1 are the reader's
+		for j, e := range s.Ingest(s.Key(s.Tenants[tn].ID, "events:write"), evs...) {
+			if tn != "b" { // a and a1 are the reader's
 				caseOf[e.ID] = []string{"1", "42", "77"}[j/2]
 			}
 		}
 	}
-	reader := s.Key(a.ID, "kyc:read")
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	reader := s.Keys["a"]
+	client := compattest.FuzzClient()
 	stamp := regexp.MustCompile(`"timestamp":"[^"]*"`)
 	notFound := ""
 
@@ -63,7 +56,7 @@ func FuzzAuditply(f *testing.F) {
 		if err != nil {
 			return // an id that does not make a URL
 		}
-		req.URL.RawQuery = queryText(query)
+		req.URL.RawQuery = compattest.Escape(query, compattest.NonASCII)
 		switch mode % 4 {
 		case 0:
 			req.Header.Set("X-API-Key", reader)
@@ -74,17 +67,13 @@ func FuzzAuditply(f *testing.F) {
 		case 3:
 			req.Header.Set("Authorization", header)
 		}
-		resp, err := client.Do(req)
-		if err != nil {
+		resp := compattest.Fetch(t, client, req)
+		if resp == nil {
 			return // a header value no client can send
 		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp.StatusCode >= 500 {
-			t.Fatalf("status %d for id %q, query %q: %s", resp.StatusCode, id, req.URL.RawQuery, body)
+		body := resp.Body
+		if resp.Status >= 500 {
+			t.Fatalf("status %d for id %q, query %q: %s", resp.Status, id, req.URL.RawQuery, body)
 		}
 		switch id {
 		case "", ".", "..", "/":
@@ -92,10 +81,10 @@ func FuzzAuditply(f *testing.F) {
 			// match it) before the dialect sees it; only "no 500" applies.
 			return
 		}
-		switch resp.StatusCode {
+		switch resp.Status {
 		case 200:
 			var l auditLog
-			decodeStrict(t, body, &l)
+			compattest.DecodeStrict(t, body, &l)
 			p := l.Pagination
 			if p.Page < 1 || p.PageSize < 1 || p.PageSize > 100 || len(l.Data) > p.PageSize || p.TotalCount > 4 {
 				t.Fatalf("pagination %+v with %d entries: %s", p, len(l.Data), body)
@@ -114,11 +103,11 @@ func FuzzAuditply(f *testing.F) {
 			}
 		case 400, 401, 403, 404:
 			var e errorBody
-			decodeStrict(t, body, &e)
+			compattest.DecodeStrict(t, body, &e)
 			if e.Error.Code == "" || e.Error.Message == "" || e.Meta.APIVersion != "v1" {
 				t.Fatalf("error body %s", body)
 			}
-			if resp.StatusCode == 404 {
+			if resp.Status == 404 {
 				// Every 404 is the same, whoever has the case.
 				b := string(stamp.ReplaceAll(body, nil))
 				if notFound == "" {
@@ -128,23 +117,7 @@ func FuzzAuditply(f *testing.F) {
 				}
 			}
 		default:
-			t.Fatalf("status %d for id %q, query %q: %s", resp.StatusCode, id, req.URL.RawQuery, body)
+			t.Fatalf("status %d for id %q, query %q: %s", resp.Status, id, req.URL.RawQuery, body)
 		}
 	})
-}
-
-// queryText makes s sendable as a raw query: bytes a request line cannot
-// carry are percent-encoded, everything else ('&', '=', '%', '+') is left
-// as the fuzzer wrote it.
-func queryText(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || c == '#' {
-			fmt.Fprintf(&b, "%%%02X", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }

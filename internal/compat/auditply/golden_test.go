@@ -1,11 +1,7 @@
 package auditply_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -15,9 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/golden from the current answers")
 
 // TestSeedExample ingests the two entries of the seed page's example for
 // case 42 and checks the answer against the example itself. The example
@@ -31,20 +26,18 @@ func TestSeedExample(t *testing.T) {
 		tn := s.Tenant("Bank A", "customer", "bank-a", uuid.Nil)
 		writer, reader := s.Key(tn.ID, "events:write"), s.Key(tn.ID, "kyc:read")
 
-		fillers := make([]map[string]any, 45)
 		start := time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC)
-		for i := range fillers {
-			fillers[i] = map[string]any{
+		compattest.IngestN(s, writer, 45, func(i int) map[string]any {
+			return map[string]any{
 				"occurred_at": start.Add(time.Duration(i) * time.Hour).Format(time.RFC3339),
 				"action":      "ANSWER_SAVED",
 				"actor":       map[string]any{"type": "user", "name": "Anna Jensen"},
 				"targets":     onCase("42", "kyc_answer", strconv.Itoa(1000+i)),
 				"changes":     []any{map[string]any{"field": "value", "old": nil, "new": "NO"}},
 			}
-		}
-		s.Ingest(writer, fillers...)
+		})
 		var seedEvents []map[string]any
-		readJSON(t, "testdata/seed_events.json", &seedEvents)
+		compattest.ReadJSON(t, "testdata/seed_events.json", &seedEvents)
 		stored := s.Ingest(writer, seedEvents...)
 
 		for _, query := range []string{"", "page=1&page_size=25"} {
@@ -54,8 +47,8 @@ func TestSeedExample(t *testing.T) {
 				t.Fatalf("%q: %d entries, want a full page of 25", query, len(l.Data))
 			}
 			var want map[string]any
-			readJSON(t, "testdata/seed_response.json", &want)
-			got := decodeAny(t, r.Body)
+			compattest.ReadJSON(t, "testdata/seed_response.json", &want)
+			got := compattest.DecodeAny(t, r.Body)
 			wantData := want["data"].([]any)
 			// Ids are assigned by auditkeep; the example's 501 and 495 are
 			// the two seed events, newest first.
@@ -87,10 +80,7 @@ func TestGolden(t *testing.T) {
 			map[string]any{"occurred_at": "2025-01-09T00:00:00Z", "action": "CASE_EXPORTED", "targets": onCase("42", "", "")},
 			map[string]any{"occurred_at": "2025-01-09T00:00:01Z", "action": "STATUS_CHANGED", "actor": map[string]any{"name": "Martin Hansen"}, "targets": onCase("43", "", "")},
 		)
-		pos := map[string]string{}
-		for i, e := range stored {
-			pos[strconv.FormatInt(e.ID, 10)] = strconv.Itoa(i + 1)
-		}
+		pos := compattest.Positions(stored)
 		tests := []struct {
 			name   string
 			key    string
@@ -118,44 +108,20 @@ func TestGolden(t *testing.T) {
 				if r.Status != tc.status {
 					t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 				}
-				got := normalise(t, r.Body, pos)
-				file := filepath.Join("testdata", "golden", tc.name+".json")
-				if *update && engine == "sqlite" {
-					if err := os.WriteFile(file, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatalf("%v (run with -update to create it)", err)
-				}
-				if d := cmp.Diff(string(want), string(got)); d != "" {
-					t.Errorf("answer differs from %s (-want +got):\n%s", file, d)
-				}
+				compattest.Golden(t, engine, tc.name, normalise(t, r.Body, pos))
 			})
 		}
 	})
 }
 
-var (
-	idRE   = regexp.MustCompile(`"id":(\d+)`)
-	metaRE = regexp.MustCompile(`"meta":\{"api_version":"v1","timestamp":"([^"]*)"\}`)
-)
+var metaRE = regexp.MustCompile(`"meta":\{"api_version":"v1","timestamp":"([^"]*)"\}`)
 
 // normalise replaces assigned ids by positions and meta.timestamp by a
 // placeholder (after checking its format), and indents the result without
 // reordering anything.
 func normalise(t *testing.T, body []byte, pos map[string]string) []byte {
 	t.Helper()
-	b := idRE.ReplaceAllFunc(body, func(m []byte) []byte {
-		id := string(idRE.FindSubmatch(m)[1])
-		p, ok := pos[id]
-		if !ok {
-			t.Errorf("id %s is not one of the data set's", id)
-		}
-		return []byte(`"id":` + p)
-	})
+	b := compattest.RenumberIDs(t, body, pos)
 	if !metaRE.Match(b) {
 		t.Errorf("no meta with api_version v1 at the expected place: %s", body)
 	}
@@ -165,35 +131,5 @@ func normalise(t *testing.T, body []byte, pos map[string]string) []byte {
 		}
 		return []byte(`"meta":{"api_version":"v1","timestamp":"<now>"}`)
 	})
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
-		t.Fatalf("indent %s: %v", b, err)
-	}
-	return out.Bytes()
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-// decodeAny decodes a body keeping numbers as written, so an integer and a
-// string never compare equal.
-func decodeAny(t *testing.T, b []byte) map[string]any {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v map[string]any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return v
+	return compattest.Indent(t, b)
 }

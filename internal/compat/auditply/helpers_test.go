@@ -1,12 +1,11 @@
 package auditply_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"regexp"
 	"testing"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 	"github.com/auditkeep/auditkeep/internal/store/postgres/pgtest"
 )
 
@@ -71,18 +70,6 @@ func get(s *apitest.Server, key, id, query string, headers ...string) *apitest.R
 	return s.Do("GET", path, "", nil, headers...)
 }
 
-func decodeStrict(t testing.TB, b []byte, v any) {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	if dec.More() {
-		t.Fatalf("trailing data after JSON: %s", b)
-	}
-}
-
 func checkMeta(t testing.TB, m meta) {
 	t.Helper()
 	if m.APIVersion != "v1" || !timestampRE.MatchString(m.Timestamp) {
@@ -100,7 +87,7 @@ func logOf(t testing.TB, r *apitest.Response) auditLog {
 		t.Errorf("content type %q", ct)
 	}
 	var l auditLog
-	decodeStrict(t, r.Body, &l)
+	compattest.DecodeStrict(t, r.Body, &l)
 	if l.Data == nil {
 		t.Errorf("data is null, want a list: %s", r.Body)
 	}
@@ -127,7 +114,7 @@ func errorOf(t testing.TB, r *apitest.Response, status int, code string) errorBo
 		t.Errorf("content type %q", ct)
 	}
 	var e errorBody
-	decodeStrict(t, r.Body, &e)
+	compattest.DecodeStrict(t, r.Body, &e)
 	if e.Error.Code != code || e.Error.Message == "" {
 		t.Errorf("error = %+v, want code %s and a message", e.Error, code)
 	}
@@ -135,38 +122,11 @@ func errorOf(t testing.TB, r *apitest.Response, status int, code string) errorBo
 	return e
 }
 
-type namedEvent struct {
-	name string
-	ev   map[string]any
-}
-
-// named ingests events and maps ids back to names.
-type named struct {
-	ids   map[string]int64
-	names map[int64]string
-}
-
-func ingestNamed(s *apitest.Server, key string, evs []namedEvent) named {
-	in := make([]map[string]any, len(evs))
-	for i, e := range evs {
-		in[i] = e.ev
-	}
-	n := named{ids: map[string]int64{}, names: map[int64]string{}}
-	for i, e := range s.Ingest(key, in...) {
-		n.ids[evs[i].name] = e.ID
-		n.names[e.ID] = evs[i].name
-	}
-	return n
-}
-
-func (n named) namesOf(data []entry) []string {
-	out := []string{}
-	for _, e := range data {
-		name, ok := n.names[e.ID]
-		if !ok {
-			name = "?"
-		}
-		out = append(out, name)
+// entryIDs lists the ids of a log's entries.
+func entryIDs(data []entry) []int64 {
+	out := make([]int64, len(data))
+	for i, e := range data {
+		out[i] = e.ID
 	}
 	return out
 }

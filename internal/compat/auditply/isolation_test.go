@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // TestIsolation checks that a key reads the cases of its tenant and its
@@ -16,30 +16,27 @@ import (
 // a case that does not exist.
 func TestIsolation(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
-		s := apitest.New(t, engine)
-		a := s.Tenant("Bank A", "customer", "bank-a", uuid.Nil)
-		a1 := s.Tenant("Bank A child", "child", "bank-a1", a.ID)
-		b := s.Tenant("Bank B", "customer", "bank-b", uuid.Nil)
+		f := compattest.NewFamily(t, engine, "kyc:read")
+		s := f.Server
 
 		// Case 42 exists in A and in its child; case 77 only in B.
 		stored := map[string][]int64{}
 		for _, w := range []struct {
 			tenant  string
-			id      uuid.UUID
 			caseID  string
 			actions []string
 		}{
-			{"a", a.ID, "42", []string{"CASE_CREATED", "STATUS_CHANGED"}},
-			{"a1", a1.ID, "42", []string{"ANSWER_SAVED"}},
-			{"b", b.ID, "77", []string{"CASE_CREATED", "STATUS_CHANGED"}},
-			{"b", b.ID, "42", []string{"STATUS_CHANGED"}},
+			{"a", "42", []string{"CASE_CREATED", "STATUS_CHANGED"}},
+			{"a1", "42", []string{"ANSWER_SAVED"}},
+			{"b", "77", []string{"CASE_CREATED", "STATUS_CHANGED"}},
+			{"b", "42", []string{"STATUS_CHANGED"}},
 		} {
 			for _, act := range w.actions {
-				e := s.Ingest(s.Key(w.id, "events:write"), map[string]any{"action": act, "targets": onCase(w.caseID, "", "")})[0]
+				e := s.Ingest(s.Key(f.Tenants[w.tenant].ID, "events:write"), map[string]any{"action": act, "targets": onCase(w.caseID, "", "")})[0]
 				stored[w.tenant+"/"+w.caseID] = append(stored[w.tenant+"/"+w.caseID], e.ID)
 			}
 		}
-		keyA, keyA1, keyB := s.Key(a.ID, "kyc:read"), s.Key(a1.ID, "kyc:read"), s.Key(b.ID, "kyc:read")
+		keyA, keyA1, keyB := f.Keys["a"], f.Keys["a1"], f.Keys["b"]
 
 		t.Run("visible entries", func(t *testing.T) {
 			for _, tc := range []struct {
@@ -54,13 +51,11 @@ func TestIsolation(t *testing.T) {
 				{"own case", keyB, "77", []string{"b/77"}},
 			} {
 				l := logOf(t, get(s, tc.key, tc.id, ""))
-				var want, got []int64
+				var want []int64
 				for _, w := range tc.want {
 					want = append(want, stored[w]...)
 				}
-				for _, e := range l.Data {
-					got = append(got, e.ID)
-				}
+				got := entryIDs(l.Data)
 				slices.Sort(want)
 				slices.Sort(got)
 				if d := cmp.Diff(want, got); d != "" {

@@ -7,20 +7,21 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // paramEvents is the data set of the parameter table, oldest first: six
 // entries of case 42 (the case as target 0 or as the container of an
 // answer), one of case 43 and one of no case.
-var paramEvents = []namedEvent{
-	{"a", map[string]any{"occurred_at": "2025-01-01T09:00:00Z", "action": "CASE_CREATED", "targets": onCase("42", "", "")}},
-	{"b", map[string]any{"occurred_at": "2025-01-02T09:00:00Z", "action": "ANSWER_SAVED", "targets": onCase("42", "kyc_answer", "1")}},
-	{"c", map[string]any{"occurred_at": "2025-01-03T09:00:00Z", "action": "ANSWER_SAVED", "targets": onCase("42", "kyc_answer", "2")}},
-	{"d", map[string]any{"occurred_at": "2025-01-04T09:00:00Z", "action": "SANCTIONS_SEARCH", "targets": onCase("42", "", "")}},
-	{"e", map[string]any{"occurred_at": "2025-01-05T09:00:00Z", "action": "STATUS_CHANGED", "targets": onCase("42", "", "")}},
-	{"f", map[string]any{"occurred_at": "2025-01-06T09:00:00Z", "action": "STATUS_CHANGED", "targets": onCase("42", "", "")}},
-	{"g", map[string]any{"occurred_at": "2025-01-07T09:00:00Z", "action": "STATUS_CHANGED", "targets": onCase("43", "", "")}},
-	{"h", map[string]any{"occurred_at": "2025-01-08T09:00:00Z", "action": "STATUS_CHANGED", "targets": []any{map[string]any{"type": "kyc_case_note", "id": "42"}}}},
+var paramEvents = []compattest.NamedEvent{
+	{Name: "a", Event: map[string]any{"occurred_at": "2025-01-01T09:00:00Z", "action": "CASE_CREATED", "targets": onCase("42", "", "")}},
+	{Name: "b", Event: map[string]any{"occurred_at": "2025-01-02T09:00:00Z", "action": "ANSWER_SAVED", "targets": onCase("42", "kyc_answer", "1")}},
+	{Name: "c", Event: map[string]any{"occurred_at": "2025-01-03T09:00:00Z", "action": "ANSWER_SAVED", "targets": onCase("42", "kyc_answer", "2")}},
+	{Name: "d", Event: map[string]any{"occurred_at": "2025-01-04T09:00:00Z", "action": "SANCTIONS_SEARCH", "targets": onCase("42", "", "")}},
+	{Name: "e", Event: map[string]any{"occurred_at": "2025-01-05T09:00:00Z", "action": "STATUS_CHANGED", "targets": onCase("42", "", "")}},
+	{Name: "f", Event: map[string]any{"occurred_at": "2025-01-06T09:00:00Z", "action": "STATUS_CHANGED", "targets": onCase("42", "", "")}},
+	{Name: "g", Event: map[string]any{"occurred_at": "2025-01-07T09:00:00Z", "action": "STATUS_CHANGED", "targets": onCase("43", "", "")}},
+	{Name: "h", Event: map[string]any{"occurred_at": "2025-01-08T09:00:00Z", "action": "STATUS_CHANGED", "targets": []any{map[string]any{"type": "kyc_case_note", "id": "42"}}}},
 }
 
 var case42 = []string{"f", "e", "d", "c", "b", "a"}
@@ -32,7 +33,7 @@ func TestParameters(t *testing.T) {
 		writer := s.Key(tn.ID, "events:write")
 		kyc, events := s.Key(tn.ID, "kyc:read"), s.Key(tn.ID, "events:read")
 		moyasarOnly := s.Key(tn.ID, "audit_logs_read")
-		n := ingestNamed(s, writer, paramEvents)
+		n := compattest.IngestNamed(s, writer, paramEvents)
 
 		tests := []struct {
 			name    string
@@ -124,7 +125,7 @@ func TestParameters(t *testing.T) {
 					return
 				}
 				l := logOf(t, r)
-				if d := cmp.Diff(tc.want, n.namesOf(l.Data)); d != "" {
+				if d := cmp.Diff(tc.want, n.Names(entryIDs(l.Data))); d != "" {
 					t.Errorf("entries (-want +got):\n%s", d)
 				}
 				if d := cmp.Diff(tc.page, l.Pagination); d != "" {

@@ -1,15 +1,10 @@
 package fortuna_test
 
 import (
-	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 
-	"github.com/google/uuid"
-
-	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // FuzzFortuna sends arbitrary query strings and header values to a real
@@ -19,12 +14,9 @@ import (
 // X-Api-Key or as a Bearer token, or the fuzzed header value in X-Api-Key
 // or Authorization; the fuzzed value also goes into traceparent.
 func FuzzFortuna(f *testing.F) {
-	s := apitest.New(f, "sqlite")
-	a := s.Tenant("Operator A", "operator", "op-a", uuid.Nil)
-	a1 := s.Tenant("Brand A1", "brand", "brand-a1", a.ID)
-	b := s.Tenant("Operator B", "operator", "op-b", uuid.Nil)
+	s := compattest.NewFamily(f, "sqlite", "events:read")
 	mine := map[int64]bool{}
-	for i, tn := range []uuid.UUID{a.ID, a1.ID, b.ID} {
+	for _, tn := range []string{"a", "a1", "b"} {
 		var evs []map[string]any
 		for _, op := range [][2]string{{"Cpr", "lookup"}, {"Rofus", "evaluation"}, {"rofus", "GAMBLER_CHECK"}, {"Other", "note"}, {"", "check"}} {
 			evs = append(evs, map[string]any{
@@ -32,12 +24,12 @@ func FuzzFortuna(f *testing.F) {
 				"external_ref": "ref-1", "context": "ctx",
 			})
 		}
-		for _, e := range s.Ingest(s.Key(tn, "events:write"), evs...) {
-			mine[e.ID] = i < 2 // a and a1 are the reader's
+		for _, e := range s.Ingest(s.Key(s.Tenants[tn].ID, "events:write"), evs...) {
+			mine[e.ID] = tn != "b" // a and a1 are the reader's
 		}
 	}
-	reader := s.Key(a.ID, "events:read")
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	reader := s.Keys["a"]
+	client := compattest.FuzzClient()
 
 	f.Add("", "", uint(0))
 	f.Add("page=0&pageSize=501", "", uint(0))
@@ -52,7 +44,7 @@ func FuzzFortuna(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.URL.RawQuery = queryText(query)
+		req.URL.RawQuery = compattest.Escape(query, compattest.NonASCII)
 		switch mode % 4 {
 		case 0:
 			req.Header.Set("X-Api-Key", reader)
@@ -64,19 +56,15 @@ func FuzzFortuna(f *testing.F) {
 			req.Header.Set("Authorization", header)
 		}
 		req.Header.Set("traceparent", header)
-		resp, err := client.Do(req)
-		if err != nil {
+		resp := compattest.Fetch(t, client, req)
+		if resp == nil {
 			return // a header value no client can send
 		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch resp.StatusCode {
+		body := resp.Body
+		switch resp.Status {
 		case 200:
 			var p recordPage
-			decodeStrict(t, body, &p)
+			compattest.DecodeStrict(t, body, &p)
 			if p.Page < 1 || p.PageSize < 1 || p.PageSize > 500 || len(p.Items) > p.PageSize {
 				t.Fatalf("page %d, pageSize %d, %d items: %s", p.Page, p.PageSize, len(p.Items), body)
 			}
@@ -93,31 +81,15 @@ func FuzzFortuna(f *testing.F) {
 			}
 		case 400, 401, 403:
 			if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
-				t.Fatalf("%d with content type %q: %s", resp.StatusCode, ct, body)
+				t.Fatalf("%d with content type %q: %s", resp.Status, ct, body)
 			}
 			var p problem
-			decodeStrict(t, body, &p)
-			if p.Status != resp.StatusCode || !traceIDRE.MatchString(p.TraceID) || (p.Status == 400) != (len(p.Errors) > 0) {
-				t.Fatalf("problem does not match its status %d: %s", resp.StatusCode, body)
+			compattest.DecodeStrict(t, body, &p)
+			if p.Status != resp.Status || !traceIDRE.MatchString(p.TraceID) || (p.Status == 400) != (len(p.Errors) > 0) {
+				t.Fatalf("problem does not match its status %d: %s", resp.Status, body)
 			}
 		default:
-			t.Fatalf("status %d for query %q: %s", resp.StatusCode, req.URL.RawQuery, body)
+			t.Fatalf("status %d for query %q: %s", resp.Status, req.URL.RawQuery, body)
 		}
 	})
-}
-
-// queryText makes s sendable as a raw query: bytes a request line cannot
-// carry are percent-encoded, everything else ('&', '=', '%', '+') is left
-// as the fuzzer wrote it.
-func queryText(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || c == '#' {
-			fmt.Fprintf(&b, "%%%02X", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }

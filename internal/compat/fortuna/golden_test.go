@@ -1,12 +1,8 @@
 package fortuna_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -16,9 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/golden from the current answers")
 
 // TestSeedExample ingests the event behind the seed page's example and
 // checks the answer against the example itself. The example lists one item
@@ -31,26 +26,24 @@ func TestSeedExample(t *testing.T) {
 		casino := s.Tenant("Casino A", "operator", "casino-a", uuid.Nil)
 		writer, reader := s.Key(casino.ID, "events:write"), s.Key(casino.ID, "events:read")
 
-		fillers := make([]map[string]any, 141)
 		start := time.Date(2024, 6, 1, 8, 0, 0, 0, time.UTC)
 		ops := [][2]string{{"Identity", "start"}, {"Identity", "result"}, {"Cpr", "lookup"}, {"Pep", "check"}, {"Rofus", "gambler_check"}, {"Safe", "session"}}
-		for i := range fillers {
+		compattest.IngestN(s, writer, 141, func(i int) map[string]any {
 			op := ops[i%len(ops)]
-			fillers[i] = map[string]any{
+			return map[string]any{
 				"occurred_at":  start.Add(time.Duration(i) * time.Hour).Format(time.RFC3339),
 				"category":     op[0],
 				"action":       op[1],
 				"external_ref": fmt.Sprintf("customer-ref-%03d", i%20),
 				"summary":      "IsMinor=False",
 			}
-		}
-		s.Ingest(writer, fillers...)
+		})
 		var seedEvent map[string]any
-		readJSON(t, "testdata/seed_event.json", &seedEvent)
+		compattest.ReadJSON(t, "testdata/seed_event.json", &seedEvent)
 		stored := s.Ingest(writer, seedEvent)[0]
 
 		var want map[string]any
-		readJSON(t, "testdata/seed_response.json", &want)
+		compattest.ReadJSON(t, "testdata/seed_response.json", &want)
 		wantItems := want["items"].([]any)
 		// The id is assigned by auditkeep.
 		wantItems[0].(map[string]any)["id"] = json.Number(strconv.FormatInt(stored.ID, 10))
@@ -61,7 +54,7 @@ func TestSeedExample(t *testing.T) {
 			if len(p.Items) != 50 {
 				t.Fatalf("%q: %d items, want a full page of 50", query, len(p.Items))
 			}
-			got := decodeAny(t, r.Body)
+			got := compattest.DecodeAny(t, r.Body)
 			got["items"] = got["items"].([]any)[:len(wantItems)]
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("%q: answer differs from the seed example (-seed +got):\n%s", query, d)
@@ -87,10 +80,7 @@ func TestGolden(t *testing.T) {
 			map[string]any{"occurred_at": "2024-06-13T23:59:59Z", "category": "Safe", "action": "end_of_day", "external_ref": "site-1", "context": "reporting", "summary": "Submitted=True"},
 			map[string]any{"occurred_at": "2024-06-14T06:00:00Z", "action": "STATUS_CHANGED", "summary": "written by another client"},
 		)
-		pos := map[string]string{}
-		for i, e := range stored {
-			pos[strconv.FormatInt(e.ID, 10)] = strconv.Itoa(i + 1)
-		}
+		pos := compattest.Positions(stored)
 		tests := []struct {
 			name   string
 			key    string
@@ -112,79 +102,25 @@ func TestGolden(t *testing.T) {
 				if r.Status != tc.status {
 					t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 				}
-				got := normalise(t, r.Body, pos)
-				file := filepath.Join("testdata", "golden", tc.name+".json")
-				if *update && engine == "sqlite" {
-					if err := os.WriteFile(file, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatalf("%v (run with -update to create it)", err)
-				}
-				if d := cmp.Diff(string(want), string(got)); d != "" {
-					t.Errorf("answer differs from %s (-want +got):\n%s", file, d)
-				}
+				compattest.Golden(t, engine, tc.name, normalise(t, r.Body, pos))
 			})
 		}
 	})
 }
 
-var (
-	idRE    = regexp.MustCompile(`"id":(\d+)`)
-	traceRE = regexp.MustCompile(`"traceId":"([^"]*)"`)
-)
+var traceRE = regexp.MustCompile(`"traceId":"([^"]*)"`)
 
 // normalise replaces assigned ids by positions and the random trace id by
 // a placeholder (after checking its format), and indents the result
 // without reordering anything.
 func normalise(t *testing.T, body []byte, pos map[string]string) []byte {
 	t.Helper()
-	b := idRE.ReplaceAllFunc(body, func(m []byte) []byte {
-		id := string(idRE.FindSubmatch(m)[1])
-		p, ok := pos[id]
-		if !ok {
-			t.Errorf("id %s is not one of the data set's", id)
-		}
-		return []byte(`"id":` + p)
-	})
+	b := compattest.RenumberIDs(t, body, pos)
 	b = traceRE.ReplaceAllFunc(b, func(m []byte) []byte {
 		if id := string(traceRE.FindSubmatch(m)[1]); !traceIDRE.MatchString(id) {
 			t.Errorf("traceId %q is not a W3C trace context id", id)
 		}
 		return []byte(`"traceId":"00-<trace-id>-<span-id>-00"`)
 	})
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
-		t.Fatalf("indent %s: %v", b, err)
-	}
-	return out.Bytes()
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-// decodeAny decodes a body keeping numbers as written, so an integer and a
-// string never compare equal and 1 and 1.0 differ.
-func decodeAny(t *testing.T, b []byte) map[string]any {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v map[string]any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	return v
+	return compattest.Indent(t, b)
 }

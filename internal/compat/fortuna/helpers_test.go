@@ -1,12 +1,11 @@
 package fortuna_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"regexp"
 	"testing"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 	"github.com/auditkeep/auditkeep/internal/store/postgres/pgtest"
 )
 
@@ -60,19 +59,6 @@ func get(s *apitest.Server, key, query string, headers ...string) *apitest.Respo
 	return s.Do("GET", path, "", nil, headers...)
 }
 
-// decodeStrict decodes a body refusing unknown fields and trailing data.
-func decodeStrict(t testing.TB, b []byte, v any) {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-	if dec.More() {
-		t.Fatalf("trailing data after JSON: %s", b)
-	}
-}
-
 // page decodes a 200 answer and checks every record's timestamp format.
 func page(t testing.TB, r *apitest.Response) recordPage {
 	t.Helper()
@@ -83,7 +69,7 @@ func page(t testing.TB, r *apitest.Response) recordPage {
 		t.Errorf("content type %q", ct)
 	}
 	var p recordPage
-	decodeStrict(t, r.Body, &p)
+	compattest.DecodeStrict(t, r.Body, &p)
 	if p.Items == nil {
 		t.Errorf("items is null, want a list: %s", r.Body)
 	}
@@ -105,7 +91,7 @@ func problemOf(t testing.TB, r *apitest.Response, status int) problem {
 		t.Errorf("content type %q, want application/problem+json", ct)
 	}
 	var p problem
-	decodeStrict(t, r.Body, &p)
+	compattest.DecodeStrict(t, r.Body, &p)
 	if p.Status != status || p.Type == "" || p.Title == "" || p.Detail == "" {
 		t.Errorf("problem lacks type/title/status/detail: %s", r.Body)
 	}
@@ -118,41 +104,11 @@ func problemOf(t testing.TB, r *apitest.Response, status int) problem {
 	return p
 }
 
-// named ingests events and returns their ids by name and names by id.
-type named struct {
-	ids   map[string]int64
-	names map[int64]string
-}
-
-func ingestNamed(s *apitest.Server, key string, evs []namedEvent) named {
-	in := make([]map[string]any, len(evs))
-	for i, e := range evs {
-		in[i] = e.ev
-	}
-	out := s.Ingest(key, in...)
-	n := named{ids: map[string]int64{}, names: map[int64]string{}}
-	for i, e := range out {
-		n.ids[evs[i].name] = e.ID
-		n.names[e.ID] = evs[i].name
-	}
-	return n
-}
-
-type namedEvent struct {
-	name string
-	ev   map[string]any
-}
-
-// namesOf maps a page's ids back to names ("?" for an id not ingested by
-// the test, which is always a failure).
-func (n named) namesOf(items []record) []string {
-	out := []string{}
-	for _, it := range items {
-		name, ok := n.names[it.ID]
-		if !ok {
-			name = "?"
-		}
-		out = append(out, name)
+// recordIDs lists the ids of a page's records.
+func recordIDs(items []record) []int64 {
+	out := make([]int64, len(items))
+	for i, it := range items {
+		out[i] = it.ID
 	}
 	return out
 }

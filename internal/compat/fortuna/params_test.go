@@ -8,20 +8,21 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // paramEvents is the data set of the parameter table, oldest first. The
 // stored spellings vary on purpose: the vendor's casing, all upper case,
 // all lower case, and another client's action that shares a name with a
 // Pep operation but has no category.
-var paramEvents = []namedEvent{
-	{"c1", map[string]any{"occurred_at": "2024-06-10T08:00:00Z", "category": "Cpr", "action": "lookup", "external_ref": "cust-1", "context": "kyc-onboarding"}},
-	{"c2", map[string]any{"occurred_at": "2024-06-11T08:00:00.5Z", "category": "Cpr", "action": "validate", "external_ref": "cust-1"}},
-	{"r1", map[string]any{"occurred_at": "2024-06-12T09:14:33Z", "category": "Rofus", "action": "evaluation", "external_ref": "cust-2"}},
-	{"r2", map[string]any{"occurred_at": "2024-06-12T10:00:00Z", "category": "ROFUS", "action": "GAMBLER_CHECK", "external_ref": "cust-2"}},
-	{"i1", map[string]any{"occurred_at": "2024-06-13T00:00:00Z", "category": "identity", "action": "start", "external_ref": "cust-3"}},
-	{"o1", map[string]any{"occurred_at": "2024-06-14T00:00:00Z", "category": "Other", "action": "note"}},
-	{"x1", map[string]any{"occurred_at": "2024-06-15T00:00:00Z", "action": "check"}},
+var paramEvents = []compattest.NamedEvent{
+	{Name: "c1", Event: map[string]any{"occurred_at": "2024-06-10T08:00:00Z", "category": "Cpr", "action": "lookup", "external_ref": "cust-1", "context": "kyc-onboarding"}},
+	{Name: "c2", Event: map[string]any{"occurred_at": "2024-06-11T08:00:00.5Z", "category": "Cpr", "action": "validate", "external_ref": "cust-1"}},
+	{Name: "r1", Event: map[string]any{"occurred_at": "2024-06-12T09:14:33Z", "category": "Rofus", "action": "evaluation", "external_ref": "cust-2"}},
+	{Name: "r2", Event: map[string]any{"occurred_at": "2024-06-12T10:00:00Z", "category": "ROFUS", "action": "GAMBLER_CHECK", "external_ref": "cust-2"}},
+	{Name: "i1", Event: map[string]any{"occurred_at": "2024-06-13T00:00:00Z", "category": "identity", "action": "start", "external_ref": "cust-3"}},
+	{Name: "o1", Event: map[string]any{"occurred_at": "2024-06-14T00:00:00Z", "category": "Other", "action": "note"}},
+	{Name: "x1", Event: map[string]any{"occurred_at": "2024-06-15T00:00:00Z", "action": "check"}},
 }
 
 var allNewestFirst = []string{"x1", "o1", "i1", "r2", "r1", "c2", "c1"}
@@ -32,7 +33,7 @@ func TestParameters(t *testing.T) {
 		tn := s.Tenant("Casino C", "operator", "casino-c", uuid.Nil)
 		writer, reader := s.Key(tn.ID, "events:write"), s.Key(tn.ID, "events:read")
 		kycOnly := s.Key(tn.ID, "kyc:read")
-		n := ingestNamed(s, writer, paramEvents)
+		n := compattest.IngestNamed(s, writer, paramEvents)
 
 		viaKey := []string{"X-Api-Key", reader}
 		tests := []struct {
@@ -181,7 +182,7 @@ func TestParameters(t *testing.T) {
 				if p.Page != wantPage || p.PageSize != wantSize {
 					t.Errorf("page, pageSize = %d, %d; want %d, %d", p.Page, p.PageSize, wantPage, wantSize)
 				}
-				if d := cmp.Diff(tc.want, n.namesOf(p.Items)); d != "" {
+				if d := cmp.Diff(tc.want, n.Names(recordIDs(p.Items))); d != "" {
 					t.Errorf("records (-want +got):\n%s", d)
 				}
 				if tc.page <= 1 && len(tc.want) < wantSize && p.TotalCount != int64(len(tc.want)) {

@@ -1,17 +1,14 @@
 package fortuna_test
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
-	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
-	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // TestWalk pages through a 1,000-event tenant and checks that every
@@ -27,31 +24,20 @@ func TestWalk(t *testing.T) {
 		// Times repeat (1,000 events over 400 seconds) and do not follow
 		// commit order, so the order depends on the id tie-break.
 		base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-		var stored []event.JSON
-		for batch := range 2 {
-			evs := make([]map[string]any, 500)
-			for j := range evs {
-				i := batch*500 + j
-				evs[j] = map[string]any{
-					"occurred_at":  base.Add(time.Duration(i*7919%400) * time.Second).Format(time.RFC3339Nano),
-					"category":     "Rofus",
-					"action":       "gambler_check",
-					"external_ref": fmt.Sprintf("player-%d", i%3),
-					"summary":      "GamblerStatus=NotRegistered",
-				}
+		stored := compattest.IngestN(s, writer, 1000, func(i int) map[string]any {
+			return map[string]any{
+				"occurred_at":  base.Add(time.Duration(i*7919%400) * time.Second).Format(time.RFC3339Nano),
+				"category":     "Rofus",
+				"action":       "gambler_check",
+				"external_ref": fmt.Sprintf("player-%d", i%3),
+				"summary":      "GamblerStatus=NotRegistered",
 			}
-			stored = append(stored, s.Ingest(writer, evs...)...)
-		}
+		})
 		// Another tenant's records must not appear anywhere.
 		s.Ingest(s.Key(other.ID, "events:write"), map[string]any{"category": "Rofus", "action": "gambler_check", "external_ref": "player-0"})
 
-		slices.SortFunc(stored, func(a, b event.JSON) int {
-			if c := cmp.Compare(b.OccurredAt, a.OccurredAt); c != 0 {
-				return c // the native form has fixed-width UTC times, so text order is time order
-			}
-			return cmp.Compare(b.ID, a.ID)
-		})
-		all := ids(stored)
+		compattest.Sort(stored, compattest.OccurredAt, true)
+		all := compattest.IDs(stored)
 		var player0 []int64
 		for _, e := range stored {
 			if e.ExternalRef == "player-0" {
@@ -70,9 +56,7 @@ func TestWalk(t *testing.T) {
 			{"pageSize=25&externalReference=player-0", 25, player0},
 		} {
 			t.Run(fmt.Sprintf("%d %s", w.size, w.query), func(t *testing.T) {
-				var got []int64
-				last := (len(w.want) + w.size - 1) / w.size
-				for pg := 1; pg <= last+1; pg++ {
+				compattest.Walk(t, w.want, w.size, func(pg, _ int) []int64 {
 					q := fmt.Sprintf("page=%d", pg)
 					if w.query != "" {
 						q += "&" + w.query
@@ -81,26 +65,9 @@ func TestWalk(t *testing.T) {
 					if p.Page != pg || p.PageSize != w.size || p.TotalCount != int64(len(w.want)) {
 						t.Fatalf("page %d: page, pageSize, totalCount = %d, %d, %d; want %d, %d, %d", pg, p.Page, p.PageSize, p.TotalCount, pg, w.size, len(w.want))
 					}
-					wantLen := min(w.size, max(0, len(w.want)-(pg-1)*w.size))
-					if len(p.Items) != wantLen {
-						t.Fatalf("page %d: %d items, want %d", pg, len(p.Items), wantLen)
-					}
-					for _, it := range p.Items {
-						got = append(got, it.ID)
-					}
-				}
-				if d := gocmp.Diff(w.want, got); d != "" {
-					t.Errorf("records over all pages, in order (-want +got):\n%s", d)
-				}
+					return recordIDs(p.Items)
+				})
 			})
 		}
 	})
-}
-
-func ids(evs []event.JSON) []int64 {
-	out := make([]int64, len(evs))
-	for i, e := range evs {
-		out[i] = e.ID
-	}
-	return out
 }
