@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -301,6 +302,16 @@ var listParamIndex = func() map[string]listParam {
 	return m
 }()
 
+// maxParamBytes bounds one parameter value: longer than any stored field.
+const maxParamBytes = 4096
+
+// validText says whether a parameter can be compared with stored text at
+// all: PostgreSQL refuses invalid UTF-8 and NUL, and no stored value holds
+// either, so such a value is the client's mistake, not an empty match.
+func validText(v string) bool {
+	return len(v) <= maxParamBytes && utf8.ValidString(v) && strings.IndexByte(v, 0) < 0
+}
+
 // parseList reads GET /v1/events parameters. It returns the tenants named
 // (ids or refs) for the caller to resolve.
 func parseList(q url.Values) (*query.Request, []string, error) {
@@ -312,6 +323,14 @@ func parseList(q url.Values) (*query.Request, []string, error) {
 	sort.Strings(names) // the first bad parameter is the same on every call
 	for _, name := range names {
 		vals := q[name]
+		if !validText(name) {
+			return nil, nil, event.Invalid("query", "parameter names must be UTF-8 text without NUL")
+		}
+		for _, v := range vals {
+			if !validText(v) {
+				return nil, nil, event.Invalid(name, "must be UTF-8 text without NUL, at most %d bytes", maxParamBytes)
+			}
+		}
 		if key, ok := strings.CutPrefix(name, LabelParamPrefix); ok {
 			if !event.ValidLabelKey(key) {
 				return nil, nil, event.Invalid(name, "label key must be 1-64 characters of A-Z a-z 0-9 _ - . :")

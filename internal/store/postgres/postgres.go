@@ -146,6 +146,8 @@ func translate(err error) error {
 			return fmt.Errorf("%w: %w", event.ErrConflict, err)
 		case code == "23503": // foreign_key_violation
 			return fmt.Errorf("%w: %w", event.ErrNotFound, err)
+		case code == "22021", code == "22P05": // text PostgreSQL cannot hold: invalid UTF-8, NUL
+			return fmt.Errorf("%w: text must be UTF-8 without NUL: %w", event.ErrInvalid, err)
 		case code == "P0001": // raise_exception: the append-only guards
 			return fmt.Errorf("%w: %w", event.ErrForbidden, err)
 		case strings.HasPrefix(code, "08"), // connection exception
