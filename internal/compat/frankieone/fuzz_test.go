@@ -1,58 +1,35 @@
 package frankieone_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // fuzzWorld is a server with known tenants and events, and what the test
 // knows about them to judge any answer.
 type fuzzWorld struct {
-	url    string
+	*compattest.Fixture
 	keys   []string          // by selector; "" sends no key
 	keyOf  []string          // the tenant ref of each key, "root" for the admin
-	parent map[string]string // tenant ref → parent ref ("root" under the root)
-	ids    map[string]string // tenant id → ref
-	refs   map[string]string // tenant ref as stored → ref here
 	owner  map[string]string // eventId → tenant ref
 	client *http.Client
 }
 
 func newFuzzWorld(f *testing.F) *fuzzWorld {
-	s := apitest.New(f, "sqlite")
-	w := &fuzzWorld{
-		url:    s.URL,
-		parent: map[string]string{"root": ""},
-		ids:    map[string]string{s.Root.ID.String(): "root"},
-		refs:   map[string]string{s.Root.Ref: "root"},
-		owner:  map[string]string{},
-		client: &http.Client{Timeout: 30 * time.Second},
-	}
-	writer := s.Key(s.Root.ID, "events:write")
-	w.keys, w.keyOf = []string{"", s.AdminKey, "ak_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}, []string{"", "root", ""}
-	for _, n := range [][2]string{{"cust-c", "root"}, {"cust-c1", "cust-c"}, {"cust-c2", "cust-c"}, {"cust-d", "root"}} {
-		parent := uuid.Nil
-		for id, ref := range w.ids {
-			if ref == n[1] && n[1] != "root" {
-				parent = uuid.MustParse(id)
-			}
-		}
-		tn := s.Tenant(n[0], "customer", n[0], parent)
-		w.parent[n[0]], w.ids[tn.ID.String()], w.refs[n[0]] = n[1], n[0], n[0]
-		w.keys, w.keyOf = append(w.keys, s.Key(tn.ID, "events:read")), append(w.keyOf, n[0])
+	w := &fuzzWorld{Fixture: compattest.NewFixture(f, "sqlite", "events:read"), owner: map[string]string{}, client: compattest.FuzzClient()}
+	w.keys, w.keyOf = []string{"", w.AdminKey, "ak_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}, []string{"", "root", ""}
+	for _, n := range [][2]string{{"cust-c", ""}, {"cust-c1", "cust-c"}, {"cust-c2", "cust-c"}, {"cust-d", ""}} {
+		w.Add(n[0], n[0], "customer", n[1])
+		w.keys, w.keyOf = append(w.keys, w.Keys[n[0]]), append(w.keyOf, n[0])
 	}
 	actions := []string{"ENTITY_UPDATE", "lookup", "WORKFLOW_COMPLETE"}
 	chans := []string{"API", "", "web"}
-	for ref := range w.parent {
+	for ref := range w.Tree {
 		for i := range 3 {
 			u := uuid.Must(uuid.NewV7()).String()
 			e := map[string]any{
@@ -63,48 +40,24 @@ func newFuzzWorld(f *testing.F) *fuzzWorld {
 			if ref != "root" {
 				e["tenant"] = ref
 			}
-			s.Ingest(writer, e)
+			w.Ingest(w.Writer, e)
 			w.owner[u] = ref
 		}
 	}
 	return w
 }
 
-// below reports whether tenant a is b or a descendant of b.
-func (w *fuzzWorld) below(a, b string) bool {
-	for ; a != ""; a = w.parent[a] {
-		if a == b {
-			return true
-		}
-	}
-	return false
-}
-
 // resolve names the tenant a header value selects, as the store finds it:
 // by id when the value parses as a uuid (refs never do), else by ref.
 func (w *fuzzWorld) resolve(v string) string {
 	v = strings.TrimSpace(v)
-	if u, err := uuid.Parse(v); err == nil {
-		return w.ids[u.String()]
-	}
-	return w.refs[v]
-}
-
-// escapeQuery percent-encodes the bytes that cannot appear in a request
-// line, so the fuzzer's query reaches the handler rather than the parser.
-func escapeQuery(q string) string {
-	var b strings.Builder
-	for i := 0; i < len(q); i++ {
-		c := q[i]
-		if c <= ' ' || c == 0x7f || c == '#' {
-			b.WriteString("%")
-			b.WriteByte("0123456789ABCDEF"[c>>4])
-			b.WriteByte("0123456789ABCDEF"[c&15])
-			continue
+	id, err := uuid.Parse(v)
+	for name, tn := range w.Tenants {
+		if err == nil && tn.ID == id || err != nil && tn.Ref == v {
+			return name
 		}
-		b.WriteByte(c)
 	}
-	return b.String()
+	return ""
 }
 
 // FuzzFrankieOne sends arbitrary query strings and header values with each
@@ -116,11 +69,11 @@ func FuzzFrankieOne(f *testing.F) {
 	f.Add("entityId=ent-1&channels=SYSTEM", "cust-c", "cust-c1", "api", uint8(3))
 	f.Add("page=0&limit=1000", "cust-d", "cust-c1", "", uint8(1))
 	f.Fuzz(func(t *testing.T, rawQuery, customer, child, channel string, keySel uint8) {
-		req, err := http.NewRequest("GET", w.url+"/v2/audit", nil)
+		req, err := http.NewRequest("GET", w.URL+"/v2/audit", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.URL.RawQuery = escapeQuery(rawQuery)
+		req.URL.RawQuery = compattest.Escape(rawQuery, nil)
 		k := int(keySel) % len(w.keys)
 		if key := w.keys[k]; key != "" {
 			if keySel&0x80 != 0 {
@@ -134,45 +87,36 @@ func FuzzFrankieOne(f *testing.F) {
 				req.Header.Set(name, v)
 			}
 		}
-		resp, err := w.client.Do(req)
-		if err != nil {
+		resp := compattest.Fetch(t, w.client, req)
+		if resp == nil {
 			return // a header value the client refuses to send
 		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch resp.StatusCode {
+		switch resp.Status {
 		case 200:
-			w.checkList(t, body, w.keyOf[k], customer, child)
+			w.checkList(t, resp.Body, w.keyOf[k], customer, child)
 		case 400, 401:
 			var e errorAnswer
-			dec := json.NewDecoder(bytes.NewReader(body))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&e); err != nil || e.HTTPStatusCode != resp.StatusCode || e.ErrorCode == "" || len(e.Details) == 0 || !ulidPattern.MatchString(e.RequestID) {
-				t.Fatalf("%d with a malformed error object (%v): %s", resp.StatusCode, err, body)
+			if err := compattest.Decode(resp.Body, &e); err != nil || e.HTTPStatusCode != resp.Status || e.ErrorCode == "" || len(e.Details) == 0 || !ulidPattern.MatchString(e.RequestID) {
+				t.Fatalf("%d with a malformed error object (%v): %s", resp.Status, err, resp.Body)
 			}
 		default:
-			t.Fatalf("status %d: %s", resp.StatusCode, body)
+			t.Fatalf("status %d: %s", resp.Status, resp.Body)
 		}
 	})
 }
 
 func (w *fuzzWorld) checkList(t *testing.T, body []byte, keyRef, customer, child string) {
 	var a listAnswer
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&a); err != nil {
+	if err := compattest.Decode(body, &a); err != nil {
 		t.Fatalf("200 with a malformed body (%v): %s", err, body)
 	}
 	scope := w.resolve(customer)
-	if keyRef == "" || scope == "" || !w.below(scope, keyRef) {
+	if keyRef == "" || scope == "" || !w.Tree.Below(scope, keyRef) {
 		t.Fatalf("200 for key %q and customer %q: %s", keyRef, customer, body)
 	}
 	if strings.TrimSpace(child) != "" {
 		c := w.resolve(child)
-		if c == "" || c == scope || !w.below(c, scope) {
+		if c == "" || c == scope || !w.Tree.Below(c, scope) {
 			t.Fatalf("200 for customer %q and child %q: %s", customer, child, body)
 		}
 		scope = c
@@ -184,7 +128,7 @@ func (w *fuzzWorld) checkList(t *testing.T, body []byte, keyRef, customer, child
 	for _, e := range a.Events {
 		id, _ := e["eventId"].(string)
 		owner, known := w.owner[id]
-		if !known || !w.below(owner, scope) {
+		if !known || !w.Tree.Below(owner, scope) {
 			t.Fatalf("event %s of %q in an answer for %q: %s", id, owner, scope, body)
 		}
 		for _, field := range []string{"requestId", "type", "timestamp", "source", "description", "channel", "eventStatus"} {

@@ -3,7 +3,6 @@ package frankieone_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // seedRequestID is the requestId of the seed page's example. Golden files
@@ -36,19 +36,6 @@ func normalise(t *testing.T, body []byte) []byte {
 	return bytes.ReplaceAll(body, []byte(`"requestId":"`+top.RequestID+`"`), []byte(`"requestId":"`+seedRequestID+`"`))
 }
 
-func readJSON(t *testing.T, name string) map[string]any {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v map[string]any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return v
-}
-
 // TestSeedExample writes the seed page's example event through
 // POST /v1/events and reads it back: the answer must be the page's example
 // with every field name at every level, every JSON type and value. Only the
@@ -57,30 +44,30 @@ func readJSON(t *testing.T, name string) map[string]any {
 func TestSeedExample(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := newFixture(t, engine, [][2]string{{"customer-1", ""}})
-		in := readJSON(t, "seed_event.json")
+		var in map[string]any
+		compattest.ReadJSON(t, filepath.Join("testdata", "seed_event.json"), &in)
 		in["tenant"] = "customer-1"
-		f.s.Ingest(f.writer, in)
+		f.Ingest(f.Writer, in)
 
-		r := f.get(f.readers["customer-1"], "customer-1", "sort=asc")
+		r := f.get(f.Keys["customer-1"], "customer-1", "sort=asc")
 		if r.Status != 200 || r.Header.Get("Content-Type") != "application/json" {
 			t.Fatalf("status %d, content type %q: %s", r.Status, r.Header.Get("Content-Type"), r.Body)
 		}
 		body := normalise(t, r.Body)
-		checkGolden(t, engine, "seed_list", body)
+		compattest.Golden(t, engine, "seed_list", body)
 
-		var got map[string]any
-		if err := json.Unmarshal(body, &got); err != nil {
-			t.Fatal(err)
-		}
+		got := compattest.DecodeAny(t, body)
 		meta := got["meta"].(map[string]any)
-		wantMeta := map[string]any{"page": 1.0, "total": 1.0, "limit": 20.0, "count": 1.0, "sort": "asc", "sortFields": []any{"createdAt"}}
+		wantMeta := map[string]any{"page": json.Number("1"), "total": json.Number("1"), "limit": json.Number("20"), "count": json.Number("1"), "sort": "asc", "sortFields": []any{"createdAt"}}
 		if diff := cmp.Diff(wantMeta, meta); diff != "" {
 			t.Errorf("meta (-want +got):\n%s", diff)
 		}
 		for _, k := range []string{"page", "total", "limit", "count"} {
-			meta[k] = 123.0
+			meta[k] = json.Number("123")
 		}
-		if diff := cmp.Diff(readJSON(t, "seed_list.json"), got); diff != "" {
+		var seed map[string]any
+		compattest.ReadJSON(t, filepath.Join("testdata", "seed_list.json"), &seed)
+		if diff := cmp.Diff(seed, got); diff != "" {
 			t.Errorf("answer differs from the seed page's example (-seed +got):\n%s", diff)
 		}
 	})
@@ -92,7 +79,7 @@ func TestSeedExample(t *testing.T) {
 func TestDefaultsGolden(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := newFixture(t, engine, [][2]string{{"customer-1", ""}})
-		f.s.Ingest(f.writer,
+		f.Ingest(f.Writer,
 			map[string]any{
 				"tenant": "customer-1", "uuid": "0191f5a7-3d99-7f81-b7ec-962a5f5fdd7c",
 				"occurred_at": "2024-06-12T09:14:33.123456Z", "action": "lookup",
@@ -113,11 +100,11 @@ func TestDefaultsGolden(t *testing.T) {
 				"metadata": map[string]any{"userComment": map[string]any{"entityType": "PERSON", "commentId": "c-1"}},
 			},
 		)
-		r := f.get(f.readers["customer-1"], "customer-1", "")
+		r := f.get(f.Keys["customer-1"], "customer-1", "")
 		if r.Status != 200 {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
 		}
-		checkGolden(t, engine, "defaults_list", normalise(t, r.Body))
+		compattest.Golden(t, engine, "defaults_list", normalise(t, r.Body))
 	})
 }
 
@@ -125,7 +112,7 @@ func TestDefaultsGolden(t *testing.T) {
 func TestErrorGolden(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := newFixture(t, engine, [][2]string{{"customer-1", ""}})
-		key := f.readers["customer-1"]
+		key := f.Keys["customer-1"]
 		tests := []struct {
 			name     string
 			key      string
@@ -144,7 +131,7 @@ func TestErrorGolden(t *testing.T) {
 				t.Errorf("%s: status %d, want %d: %s", tc.name, r.Status, tc.status, r.Body)
 				continue
 			}
-			checkGolden(t, engine, tc.name, normalise(t, r.Body))
+			compattest.Golden(t, engine, tc.name, normalise(t, r.Body))
 		}
 	})
 }

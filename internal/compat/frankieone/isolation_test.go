@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // TestIsolation tries every key with every customer and child header, by id
@@ -24,50 +25,29 @@ func TestIsolation(t *testing.T) {
 			{"cust-d", ""}, {"cust-d1", "cust-d"},
 		}
 		f := newFixture(t, engine, tree)
-		parent := map[string]string{}
-		for _, n := range tree {
-			parent[n[0]] = n[1]
-		}
 		// below reports whether a is b or one of its descendants; every
 		// tenant is below the root.
-		below := func(a, b string) bool {
-			if b == "root" {
-				return true
-			}
-			for ; a != ""; a = parent[a] {
-				if a == b {
-					return true
-				}
-			}
-			return false
-		}
+		below := f.Tree.Below
 		owner := map[string]string{} // eventId → tenant ref
 		for _, n := range tree {
 			for i := range 2 {
 				u := uuid.Must(uuid.NewV7()).String()
-				f.s.Ingest(f.writer, map[string]any{"uuid": u, "tenant": n[0], "action": "ENTITY_UPDATE", "summary": fmt.Sprint(n[0], i)})
+				f.Ingest(f.Writer, map[string]any{"uuid": u, "tenant": n[0], "action": "ENTITY_UPDATE", "summary": fmt.Sprint(n[0], i)})
 				owner[u] = n[0]
 			}
 		}
 		rootEvent := uuid.Must(uuid.NewV7()).String()
-		f.s.Ingest(f.writer, map[string]any{"uuid": rootEvent, "action": "CUSTOMER_SETUP"})
+		f.Ingest(f.Writer, map[string]any{"uuid": rootEvent, "action": "CUSTOMER_SETUP"})
 
-		keys := map[string]string{"root": f.s.AdminKey}
-		for ref, k := range f.readers {
-			keys[ref] = k
-		}
-		names := []string{"nobody", f.s.Root.ID.String(), uuid.Must(uuid.NewV7()).String()}
+		names := []string{"nobody", f.Root.ID.String(), uuid.Must(uuid.NewV7()).String()}
 		for _, n := range tree {
-			names = append(names, n[0], f.tenants[n[0]].ID.String())
+			names = append(names, n[0], f.Tenants[n[0]].ID.String())
 		}
 		refOf := func(name string) string {
-			for ref, tn := range f.tenants {
+			for ref, tn := range f.Tenants {
 				if name == ref || name == tn.ID.String() {
 					return ref
 				}
-			}
-			if name == f.s.Root.ID.String() {
-				return "root"
 			}
 			return ""
 		}
@@ -85,11 +65,11 @@ func TestIsolation(t *testing.T) {
 			return normalise(t, r.Body)
 		}
 		checked := 0
-		for keyRef, key := range keys {
+		for keyRef, key := range f.Keys {
 			noCustomer := refusal(key, "nobody", "")
 			for _, customer := range names {
 				c := refOf(customer)
-				customerOK := c != "" && (keyRef == "root" || below(c, keyRef))
+				customerOK := c != "" && below(c, keyRef)
 				var noChild []byte
 				if customerOK {
 					noChild = refusal(key, customer, "nobody")
@@ -122,10 +102,10 @@ func TestIsolation(t *testing.T) {
 							continue
 						}
 						var a listAnswer
-						decodeStrict(t, r.Body, &a)
+						compattest.DecodeStrict(t, r.Body, &a)
 						want := []string{}
 						for u, o := range owner {
-							if scope == "root" || below(o, scope) {
+							if below(o, scope) {
 								want = append(want, u)
 							}
 						}

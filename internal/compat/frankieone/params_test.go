@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
@@ -25,7 +26,7 @@ const (
 // child cust-c1) and one of cust-d, which cust-c's key never sees.
 func paramFixture(t *testing.T, engine string) *fixture {
 	f := newFixture(t, engine, [][2]string{{"cust-c", ""}, {"cust-c1", "cust-c"}, {"cust-d", ""}})
-	f.s.Ingest(f.writer,
+	f.Ingest(f.Writer,
 		map[string]any{"uuid": e1, "tenant": "cust-c", "occurred_at": "2024-06-01T10:00:00Z", "action": "ENTITY_CREATE",
 			"subject": map[string]any{"type": "INDIVIDUAL", "id": "ent-1"}, "labels": map[string]any{"workflow_name": "WF_A", "risk_level": "LOW"},
 			"source": "svc-a", "channel": "API", "request_id": "req-1"},
@@ -49,7 +50,7 @@ func paramFixture(t *testing.T, engine string) *fixture {
 func TestParameters(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := paramFixture(t, engine)
-		key := f.readers["cust-c"]
+		key := f.Keys["cust-c"]
 		all := []string{e6, e5, e4, e3, e2, e1}
 		tests := []struct {
 			name  string
@@ -113,7 +114,7 @@ func TestParameters(t *testing.T) {
 func TestMeta(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := paramFixture(t, engine)
-		key := f.readers["cust-c"]
+		key := f.Keys["cust-c"]
 		tests := []struct {
 			query                    string
 			page, limit, count       int
@@ -127,7 +128,7 @@ func TestMeta(t *testing.T) {
 			{query: "limit=4&page=9", page: 9, limit: 4, count: 0, total: 6, sort: "desc"},
 			{query: "entityId=ent-1&limit=1", page: 1, limit: 1, count: 1, total: 2, sort: "desc"},
 			{query: "", page: 1, limit: 20, count: 2, total: 2, sort: "desc", child: "cust-c1", ids: []string{e4, e2}},
-			{query: "", page: 1, limit: 20, count: 2, total: 2, sort: "desc", child: f.tenants["cust-c1"].ID.String(), customer: f.tenants["cust-c"].ID.String()},
+			{query: "", page: 1, limit: 20, count: 2, total: 2, sort: "desc", child: f.Tenants["cust-c1"].ID.String(), customer: f.Tenants["cust-c"].ID.String()},
 			{query: "", page: 1, limit: 20, count: 6, total: 6, sort: "desc", channel: strings.Repeat("ä", 300)},
 		}
 		for _, tc := range tests {
@@ -159,7 +160,7 @@ func TestMeta(t *testing.T) {
 func TestParameterErrors(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := paramFixture(t, engine)
-		key := f.readers["cust-c"]
+		key := f.Keys["cust-c"]
 		tests := []struct {
 			name  string
 			query string
@@ -205,7 +206,7 @@ func TestParameterErrors(t *testing.T) {
 					t.Fatalf("status %d, want 400: %s", r.Status, r.Body)
 				}
 				var e errorAnswer
-				decodeStrict(t, r.Body, &e)
+				compattest.DecodeStrict(t, r.Body, &e)
 				if e.ErrorCode != "API-0400" || e.ErrorMsg != "Multiple Errors: See Issues list" || e.HTTPStatusCode != 400 || !ulidPattern.MatchString(e.RequestID) {
 					t.Errorf("error object %+v", e)
 				}
@@ -226,30 +227,30 @@ func TestAuthentication(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := paramFixture(t, engine)
 		ctx := context.Background()
-		c := f.tenants["cust-c"].ID.String()
-		vendorScope := f.s.Key(f.tenants["cust-c"].ID, "audit_logs_read", "kyc:read")
-		writeOnly := f.s.Key(f.tenants["cust-c"].ID, "events:write")
-		elsewhere, _, err := f.s.App.Tenants.CreateKey(ctx, tenant.NewKey{Tenant: c, Scopes: []string{"events:read"}, AllowIPs: []string{"10.0.0.0/8"}})
+		c := f.Tenants["cust-c"].ID.String()
+		vendorScope := f.Key(f.Tenants["cust-c"].ID, "audit_logs_read", "kyc:read")
+		writeOnly := f.Key(f.Tenants["cust-c"].ID, "events:write")
+		elsewhere, _, err := f.App.Tenants.CreateKey(ctx, tenant.NewKey{Tenant: c, Scopes: []string{"events:read"}, AllowIPs: []string{"10.0.0.0/8"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		here, _, err := f.s.App.Tenants.CreateKey(ctx, tenant.NewKey{Tenant: c, Scopes: []string{"events:read"}, AllowIPs: []string{"127.0.0.1"}})
+		here, _, err := f.App.Tenants.CreateKey(ctx, tenant.NewKey{Tenant: c, Scopes: []string{"events:read"}, AllowIPs: []string{"127.0.0.1"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		revoked := f.s.Key(f.tenants["cust-c"].ID, "events:read")
-		keys, err := f.s.App.Store.Keys(ctx, f.tenants["cust-c"].ID)
+		revoked := f.Key(f.Tenants["cust-c"].ID, "events:read")
+		keys, err := f.App.Store.Keys(ctx, f.Tenants["cust-c"].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, k := range keys {
 			if strings.HasPrefix(revoked, k.Prefix) {
-				if err := f.s.App.Store.RevokeKey(ctx, k.ID, k.CreatedAt); err != nil {
+				if err := f.App.Store.RevokeKey(ctx, k.ID, k.CreatedAt); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
-		key := f.readers["cust-c"]
+		key := f.Keys["cust-c"]
 		tests := []struct {
 			name    string
 			headers []string
@@ -280,7 +281,7 @@ func TestAuthentication(t *testing.T) {
 				continue
 			}
 			var e errorAnswer
-			decodeStrict(t, r.Body, &e)
+			compattest.DecodeStrict(t, r.Body, &e)
 			if e.ErrorCode != tc.code || e.HTTPStatusCode != 401 || len(e.Details) != 1 {
 				t.Errorf("%s: %+v, want %s", tc.name, e, tc.code)
 			}
@@ -292,7 +293,7 @@ func TestAuthentication(t *testing.T) {
 		}
 		r := f.get(key, "", "")
 		var e errorAnswer
-		decodeStrict(t, r.Body, &e)
+		compattest.DecodeStrict(t, r.Body, &e)
 		if r.Status != 400 || !cmp.Equal(e.locations(), []string{"VALIDATE-X-Frankie-CustomerID"}) || e.Details[0].IssueType != "REQUIRED" {
 			t.Errorf("no customer: %d %s", r.Status, r.Body)
 		}

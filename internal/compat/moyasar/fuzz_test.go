@@ -1,55 +1,44 @@
 package moyasar_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // fuzzWorld is a server with known tenants and entries, and what the test
 // knows about them to judge any answer.
 type fuzzWorld struct {
-	url    string
+	*compattest.Fixture
 	keys   []string          // by selector; "" sends no key
 	keyOf  []string          // the tenant ref of each key ("" for none)
-	parent map[string]string // tenant ref → parent ref
 	orgs   map[string]string // tenant id → ref
 	owner  map[string]string // entry id → tenant ref
 	client *http.Client
 }
 
 func newFuzzWorld(f *testing.F) *fuzzWorld {
-	s := apitest.New(f, "sqlite")
 	w := &fuzzWorld{
-		url:    s.URL,
-		parent: map[string]string{"root": ""},
-		orgs:   map[string]string{s.Root.ID.String(): "root"},
-		owner:  map[string]string{},
-		client: &http.Client{
-			Timeout:       30 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		Fixture: compattest.NewFixture(f, "sqlite", "audit_logs_read"),
+		orgs:    map[string]string{},
+		owner:   map[string]string{},
+		client:  compattest.FuzzClient(),
 	}
-	writer := s.Key(s.Root.ID, "events:write")
-	w.keys = []string{"", s.AdminKey, "ak_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", s.Key(s.Root.ID, "kyc:read")}
+	w.keys = []string{"", w.AdminKey, "ak_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", w.Key(w.Root.ID, "kyc:read")}
 	w.keyOf = []string{"", "root", "", ""}
-	ids := map[string]uuid.UUID{"root": s.Root.ID}
 	for _, n := range []node{{"acq", "acquirer", "root"}, {"m1", "merchant", "acq"}, {"m2", "merchant", "acq"}, {"acq-b", "acquirer", "root"}, {"mb1", "merchant", "acq-b"}} {
-		tn := s.Tenant("Org "+n.ref, n.kind, n.ref, ids[n.parent])
-		ids[n.ref], w.parent[n.ref], w.orgs[tn.ID.String()] = tn.ID, n.parent, n.ref
-		w.keys, w.keyOf = append(w.keys, s.Key(tn.ID, "audit_logs_read")), append(w.keyOf, n.ref)
+		w.Add(n.ref, "Org "+n.ref, n.kind, n.parent)
+		w.keys, w.keyOf = append(w.keys, w.Keys[n.ref]), append(w.keyOf, n.ref)
 	}
-	for ref := range w.parent {
+	for ref, tn := range w.Tenants {
+		w.orgs[tn.ID.String()] = ref
+	}
+	for ref := range w.Tree {
 		for i := range 3 {
 			e := map[string]any{
 				"action": []string{"create", "index", "update"}[i], "action_type": []string{"active", "passive", "active"}[i],
@@ -60,34 +49,10 @@ func newFuzzWorld(f *testing.F) *fuzzWorld {
 			if ref != "root" {
 				e["tenant"] = ref
 			}
-			w.owner[s.Ingest(writer, e)[0].UUID] = ref
+			w.owner[w.Ingest(w.Writer, e)[0].UUID] = ref
 		}
 	}
 	return w
-}
-
-func (w *fuzzWorld) below(a, b string) bool {
-	for ; a != ""; a = w.parent[a] {
-		if a == b {
-			return true
-		}
-	}
-	return false
-}
-
-// escape percent-encodes the bytes that cannot appear in a request line,
-// so the fuzzer's input reaches the handler rather than the parser.
-func escape(s string, extra string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c == 0x7f || c == '#' || strings.IndexByte(extra, c) >= 0 {
-			fmt.Fprintf(&b, "%%%02X", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
 
 // FuzzMoyasar sends arbitrary query strings and entry ids with each kind
@@ -100,14 +65,14 @@ func FuzzMoyasar(f *testing.F) {
 	f.Add("created_at[gte]=2025-01-01&created_at[lte]=2999-01-01T00:00:00Z", "../v1/audit_logs", uint8(1))
 	f.Fuzz(func(t *testing.T, rawQuery, id string, keySel uint8) {
 		k := int(keySel) % len(w.keys)
-		list := w.do(t, k, "/v1/audit_logs?"+escape(rawQuery, ""))
+		list := w.do(t, k, "/v1/audit_logs?"+compattest.Escape(rawQuery, nil))
 		if list == nil {
 			return
 		}
-		switch list.status {
+		switch list.Status {
 		case 200:
 			var a listAnswer
-			strict(t, list.body, &a)
+			compattest.DecodeStrict(t, list.Body, &a)
 			m := a.Meta
 			if m.CurrentPage < 1 || m.NextPage != nil && *m.NextPage != m.CurrentPage+1 || m.PrevPage != nil && *m.PrevPage != m.CurrentPage-1 ||
 				len(a.AuditLogs) > 100 || len(a.AuditLogs) == 0 && (m.NextPage != nil || m.PrevPage != nil) {
@@ -119,24 +84,24 @@ func FuzzMoyasar(f *testing.F) {
 		case 401, 403, 422:
 			w.checkError(t, list)
 		default:
-			t.Fatalf("list: status %d: %s", list.status, list.body)
+			t.Fatalf("list: status %d: %s", list.Status, list.Body)
 		}
 
-		one := w.do(t, k, "/v1/audit_logs/"+escape(id, "?"))
+		one := w.do(t, k, "/v1/audit_logs/"+compattest.Escape(id, func(c byte) bool { return c == '?' }))
 		if one == nil {
 			return
 		}
-		switch one.status {
+		switch one.Status {
 		case 200:
 			var e entry
-			if err := decode(one.body, &e); err == nil {
+			if err := compattest.Decode(one.Body, &e); err == nil {
 				w.checkEntry(t, k, e)
 				return
 			}
 			var s struct {
 				Subjects []string `json:"subjects"`
 			}
-			strict(t, one.body, &s)
+			compattest.DecodeStrict(t, one.Body, &s)
 			for _, typ := range s.Subjects {
 				if !slices.Contains([]string{"Merchant", "Order", "Order::Item"}, typ) {
 					t.Fatalf("subject %q", typ)
@@ -148,41 +113,27 @@ func FuzzMoyasar(f *testing.F) {
 			// ServeMux cleaning the path, or net/http refusing it: no
 			// handler of ours ran.
 		default:
-			t.Fatalf("get %q: status %d: %s", id, one.status, one.body)
+			t.Fatalf("get %q: status %d: %s", id, one.Status, one.Body)
 		}
 	})
 }
 
-type fuzzResponse struct {
-	status int
-	body   []byte
-}
-
 // do sends one GET with key k, or returns nil when the client will not send
 // what the fuzzer made.
-func (w *fuzzWorld) do(t *testing.T, k int, path string) *fuzzResponse {
-	req, err := http.NewRequest("GET", w.url+path, nil)
+func (w *fuzzWorld) do(t *testing.T, k int, path string) *apitest.Response {
+	req, err := http.NewRequest("GET", w.URL+path, nil)
 	if err != nil {
 		return nil
 	}
 	if w.keys[k] != "" {
 		req.Header.Set("Authorization", "Bearer "+w.keys[k])
 	}
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return nil
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fuzzResponse{resp.StatusCode, body}
+	return compattest.Fetch(t, w.client, req)
 }
 
 func (w *fuzzWorld) checkEntry(t *testing.T, k int, e entry) {
 	owner, known := w.owner[e.ID]
-	if !known || w.keyOf[k] == "" || !w.below(owner, w.keyOf[k]) {
+	if !known || w.keyOf[k] == "" || !w.Tree.Below(owner, w.keyOf[k]) {
 		t.Fatalf("entry %s of %q for key of %q", e.ID, owner, w.keyOf[k])
 	}
 	if e.Organization == nil || w.orgs[e.Organization.ID] != owner {
@@ -195,22 +146,10 @@ func (w *fuzzWorld) checkEntry(t *testing.T, k int, e entry) {
 	}
 }
 
-func (w *fuzzWorld) checkError(t *testing.T, r *fuzzResponse) {
+func (w *fuzzWorld) checkError(t *testing.T, r *apitest.Response) {
 	var e errorAnswer
-	strict(t, r.body, &e)
-	if e.Message == "" || (r.status == 422) != (len(e.Errors) > 0) {
-		t.Fatalf("%d: %s", r.status, r.body)
-	}
-}
-
-func decode(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
-}
-
-func strict(t *testing.T, b []byte, v any) {
-	if err := decode(b, v); err != nil {
-		t.Fatalf("malformed body (%v): %s", err, b)
+	compattest.DecodeStrict(t, r.Body, &e)
+	if e.Message == "" || (r.Status == 422) != (len(e.Errors) > 0) {
+		t.Fatalf("%d: %s", r.Status, r.Body)
 	}
 }

@@ -2,15 +2,13 @@ package moyasar_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // seedID is the UUID the seed page's example uses for every id.
@@ -37,41 +35,30 @@ func seedEvent() map[string]any {
 func TestSeedExample(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := newFixture(t, engine, nil)
-		f.add("string", "string", "acquirer", uuid.Nil)
-		f.s.Ingest(f.writer, seedEvent(), map[string]any{"tenant": "string", "occurred_at": "2025-01-15T14:29:00Z", "action": "index", "action_type": "passive"})
-		r := f.get(f.keys["string"], "/v1/audit_logs?items=1")
+		f.Add("string", "string", "acquirer", "")
+		f.Ingest(f.Writer, seedEvent(), map[string]any{"tenant": "string", "occurred_at": "2025-01-15T14:29:00Z", "action": "index", "action_type": "passive"})
+		r := f.get(f.Keys["string"], "/v1/audit_logs?items=1")
 		if r.Status != 200 || r.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 			t.Fatalf("status %d, content type %q: %s", r.Status, r.Header.Get("Content-Type"), r.Body)
 		}
-		orgID := f.tenants["string"].ID.String()
+		orgID := f.Tenants["string"].ID.String()
 		body := bytes.ReplaceAll(r.Body, []byte(`"id":"`+orgID+`"`), []byte(`"id":"`+seedID+`"`))
-		checkGolden(t, engine, "seed_list", body)
+		compattest.Golden(t, engine, "seed_list", body)
 
-		var got, want any
-		if err := json.Unmarshal(body, &got); err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(filepath.Join("testdata", "seed_list.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(b, &want); err != nil {
-			t.Fatal(err)
-		}
+		got := compattest.DecodeAny(t, body)
+		var want map[string]any
+		compattest.ReadJSON(t, filepath.Join("testdata", "seed_list.json"), &want)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("answer differs from the seed page's example (-seed +got):\n%s", diff)
 		}
 
 		// The same entry alone, unwrapped.
-		r = f.get(f.keys["string"], "/v1/audit_logs/"+seedID)
+		r = f.get(f.Keys["string"], "/v1/audit_logs/"+seedID)
 		if r.Status != 200 {
 			t.Fatalf("GET one: %d %s", r.Status, r.Body)
 		}
-		var one any
-		if err := json.Unmarshal(bytes.ReplaceAll(r.Body, []byte(orgID), []byte(seedID)), &one); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want.(map[string]any)["audit_logs"].([]any)[0], one); diff != "" {
+		one := compattest.DecodeAny(t, bytes.ReplaceAll(r.Body, []byte(orgID), []byte(seedID)))
+		if diff := cmp.Diff(want["audit_logs"].([]any)[0], one); diff != "" {
 			t.Errorf("GET /v1/audit_logs/{id} differs from the example entry (-seed +got):\n%s", diff)
 		}
 	})
@@ -83,8 +70,8 @@ func TestSeedExample(t *testing.T) {
 func TestEntryGolden(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := newFixture(t, engine, []node{{"acq", "acquirer", ""}, {"m1", "merchant", "acq"}, {"-branch", "branch", "acq"}})
-		branch := f.tenants["branch"].ID.String()
-		f.s.Ingest(f.writer,
+		branch := f.Tenants["branch"].ID.String()
+		f.Ingest(f.Writer,
 			map[string]any{
 				"tenant": "m1", "uuid": "0191f5a7-3d99-7f81-b7ec-000000000001", "occurred_at": "2025-01-15T14:30:00.999Z",
 				"actor":   map[string]any{"type": "AcquirerApiKey", "id": "0191f5a7-3d99-7f81-b7ec-aaaaaaaaaaaa"},
@@ -108,15 +95,15 @@ func TestEntryGolden(t *testing.T) {
 				"metadata": map[string]any{"subject_changes": map[string]any{"state": map[string]any{"before": "paid", "after": nil}}},
 			},
 		)
-		r := f.get(f.keys["acq"], "/v1/audit_logs?sort[dir]=asc")
+		r := f.get(f.Keys["acq"], "/v1/audit_logs?sort[dir]=asc")
 		if r.Status != 200 {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
 		}
 		body := r.Body
-		for ref, tn := range f.tenants {
+		for ref, tn := range f.Tenants {
 			body = bytes.ReplaceAll(body, []byte(tn.ID.String()), []byte("tenant-"+ref))
 		}
-		checkGolden(t, engine, "entries", body)
+		compattest.Golden(t, engine, "entries", body)
 	})
 }
 
@@ -124,7 +111,7 @@ func TestEntryGolden(t *testing.T) {
 func TestErrorGolden(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := newFixture(t, engine, []node{{"acq", "acquirer", ""}})
-		noScope := f.s.Key(f.tenants["acq"].ID, "kyc:read")
+		noScope := f.Key(f.Tenants["acq"].ID, "kyc:read")
 		tests := []struct {
 			name   string
 			key    string
@@ -134,8 +121,8 @@ func TestErrorGolden(t *testing.T) {
 			{"error_missing_auth", "", "/v1/audit_logs", 401},
 			{"error_invalid_auth", "ak_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "/v1/audit_logs", 401},
 			{"error_forbidden", noScope, "/v1/audit_logs", 403},
-			{"error_not_found", f.keys["acq"], "/v1/audit_logs/" + seedID, 404},
-			{"error_invalid_params", f.keys["acq"], "/v1/audit_logs?page=0&items=500&performer_id=42&performer_type=Robot&organization_type=Platform&action_type=write&created_at[gte]=yesterday&sort[field]=id&sort[dir]=up&subject_id=x", 422},
+			{"error_not_found", f.Keys["acq"], "/v1/audit_logs/" + seedID, 404},
+			{"error_invalid_params", f.Keys["acq"], "/v1/audit_logs?page=0&items=500&performer_id=42&performer_type=Robot&organization_type=Platform&action_type=write&created_at[gte]=yesterday&sort[field]=id&sort[dir]=up&subject_id=x", 422},
 		}
 		for _, tc := range tests {
 			r := f.get(tc.key, tc.path)
@@ -143,7 +130,7 @@ func TestErrorGolden(t *testing.T) {
 				t.Errorf("%s: status %d, want %d: %s", tc.name, r.Status, tc.status, r.Body)
 				continue
 			}
-			checkGolden(t, engine, tc.name, r.Body)
+			compattest.Golden(t, engine, tc.name, r.Body)
 		}
 	})
 }

@@ -1,23 +1,15 @@
 package moyasar_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
-	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/golden from the current answers")
 
 // entry is one audit log entry, decoded strictly enough to notice a
 // renamed or missing field (every field is a pointer or has a nullable
@@ -66,56 +58,26 @@ type errorAnswer struct {
 // sortStrings compares string slices as sets.
 var sortStrings = cmpopts.SortSlices(func(a, b string) bool { return a < b })
 
-func decodeStrict(t testing.TB, b []byte, v any) {
-	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("decode %s: %v", b, err)
-	}
-}
-
-// fixture is a server with acquirers, merchants and their keys.
-type fixture struct {
-	s       *apitest.Server
-	tenants map[string]store.Tenant // by ref
-	keys    map[string]string       // audit_logs_read key by tenant ref
-	writer  string                  // root key that writes for any tenant
-}
+// fixture is a server with acquirers and merchants, known by ref, and
+// their audit_logs_read keys.
+type fixture struct{ *compattest.Fixture }
 
 // node is one tenant of a fixture: ref, kind, parent ref ("" for the
 // root). A ref written "-name" makes a tenant without a ref, known to the
 // fixture as name.
 type node struct{ ref, kind, parent string }
 
-func newFixture(t *testing.T, engine string, tree []node) *fixture {
+func newFixture(t testing.TB, engine string, tree []node) *fixture {
 	t.Helper()
-	s := apitest.New(t, engine)
-	f := &fixture{s: s, tenants: map[string]store.Tenant{}, keys: map[string]string{}, writer: s.Key(s.Root.ID, "events:write")}
+	f := &fixture{compattest.NewFixture(t, engine, "audit_logs_read")}
 	for _, n := range tree {
-		parent := uuid.Nil
-		if n.parent != "" {
-			parent = f.tenants[n.parent].ID
-		}
-		f.add(n.ref, "Org "+strings.TrimPrefix(n.ref, "-"), n.kind, parent)
+		f.Add(n.ref, "Org "+strings.TrimPrefix(n.ref, "-"), n.kind, n.parent)
 	}
 	return f
 }
 
-// add makes a tenant with an audit_logs_read key.
-func (f *fixture) add(ref, name, kind string, parent uuid.UUID) store.Tenant {
-	key, stored := strings.TrimPrefix(ref, "-"), ref
-	if key != ref {
-		stored = ""
-	}
-	tn := f.s.Tenant(name, kind, stored, parent)
-	f.tenants[key] = tn
-	f.keys[key] = f.s.Key(tn.ID, "audit_logs_read")
-	return tn
-}
-
 func (f *fixture) get(key, path string, headers ...string) *apitest.Response {
-	return f.s.Do("GET", path, key, nil, headers...)
+	return f.Do("GET", path, key, nil, headers...)
 }
 
 func (f *fixture) list(t testing.TB, key, rawQuery string) listAnswer {
@@ -129,7 +91,7 @@ func (f *fixture) list(t testing.TB, key, rawQuery string) listAnswer {
 		t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
 	}
 	var a listAnswer
-	decodeStrict(t, r.Body, &a)
+	compattest.DecodeStrict(t, r.Body, &a)
 	return a
 }
 
@@ -139,23 +101,4 @@ func entryIDs(a listAnswer) []string {
 		out = append(out, e.ID)
 	}
 	return out
-}
-
-// checkGolden compares got with testdata/golden/name.json, or rewrites it
-// with -update (from the SQLite run, so both engines must agree with it).
-func checkGolden(t *testing.T, engine, name string, got []byte) {
-	t.Helper()
-	file := filepath.Join("testdata", "golden", name+".json")
-	if *update && engine == "sqlite" {
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, diff)
-	}
 }

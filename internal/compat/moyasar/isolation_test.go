@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 )
 
 // TestIsolation tries every key against every route and every entry id:
@@ -22,40 +23,22 @@ func TestIsolation(t *testing.T) {
 			{"acq-b", "acquirer", ""}, {"mb1", "merchant", "acq-b"},
 		}
 		f := newFixture(t, engine, tree)
-		parent := map[string]string{"root": ""}
-		for _, n := range tree {
-			parent[n.ref] = n.parent
-			if n.parent == "" {
-				parent[n.ref] = "root"
-			}
-		}
-		below := func(a, b string) bool {
-			for ; a != ""; a = parent[a] {
-				if a == b {
-					return true
-				}
-			}
-			return false
-		}
+		below := f.Tree.Below
 		owner := map[string]string{} // entry id → tenant ref
-		for ref := range parent {
+		for ref := range f.Tree {
 			for i := range 3 {
 				e := map[string]any{"action": "create", "targets": []map[string]any{{"type": "Type_" + ref, "id": fmt.Sprint(i)}}}
 				if ref != "root" {
 					e["tenant"] = ref
 				}
-				owner[f.s.Ingest(f.writer, e)[0].UUID] = ref
+				owner[f.Ingest(f.Writer, e)[0].UUID] = ref
 			}
 		}
-		orgRef := map[string]string{f.s.Root.ID.String(): "root"}
-		for ref, tn := range f.tenants {
+		orgRef := map[string]string{}
+		for ref, tn := range f.Tenants {
 			orgRef[tn.ID.String()] = ref
 		}
-		keys := map[string]string{"root": f.s.AdminKey}
-		for ref, k := range f.keys {
-			keys[ref] = k
-		}
-		for keyRef, key := range keys {
+		for keyRef, key := range f.Keys {
 			unknown := f.get(key, "/v1/audit_logs/"+uuid.Must(uuid.NewV7()).String())
 			if unknown.Status != 404 {
 				t.Fatalf("unknown id: %d %s", unknown.Status, unknown.Body)
@@ -97,7 +80,7 @@ func TestIsolation(t *testing.T) {
 					continue
 				}
 				var e entry
-				decodeStrict(t, r.Body, &e)
+				compattest.DecodeStrict(t, r.Body, &e)
 				if r.Status != 200 || e.ID != id || e.Organization == nil || orgRef[e.Organization.ID] != o {
 					t.Errorf("key %s, entry of %s: %d %s", keyRef, o, r.Status, r.Body)
 				}
@@ -107,7 +90,7 @@ func TestIsolation(t *testing.T) {
 				Subjects []string `json:"subjects"`
 			}
 			r := f.get(key, "/v1/audit_logs/subjects")
-			decodeStrict(t, r.Body, &s)
+			compattest.DecodeStrict(t, r.Body, &s)
 			slices.Sort(types)
 			if diff := cmp.Diff(types, s.Subjects); diff != "" {
 				t.Errorf("key %s subjects (-want +got):\n%s", keyRef, diff)

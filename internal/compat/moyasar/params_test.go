@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
@@ -30,16 +31,16 @@ const (
 // never sees.
 func paramFixture(t *testing.T, engine string) *fixture {
 	f := newFixture(t, engine, nil)
-	acq := f.add("acq", "Acme Acquiring", "acquirer", uuid.Nil)
-	f.add("m1", "Blue Bottle Café", "merchant", acq.ID)
-	f.add("m2", "Corner Shop", "merchant", acq.ID)
-	acqB := f.add("acq-b", "Other Acquirer", "acquirer", uuid.Nil)
-	f.add("mb1", "Other Café", "merchant", acqB.ID)
+	f.Add("acq", "Acme Acquiring", "acquirer", "")
+	f.Add("m1", "Blue Bottle Café", "merchant", "acq")
+	f.Add("m2", "Corner Shop", "merchant", "acq")
+	f.Add("acq-b", "Other Acquirer", "acquirer", "")
+	f.Add("mb1", "Other Café", "merchant", "acq-b")
 	actor := func(typ, id, email string) map[string]any {
 		return map[string]any{"type": typ, "id": id, "email": email}
 	}
 	target := func(typ, id string) []map[string]any { return []map[string]any{{"type": typ, "id": id}} }
-	f.s.Ingest(f.writer,
+	f.Ingest(f.Writer,
 		map[string]any{"uuid": m01, "tenant": "acq", "occurred_at": "2025-01-10T10:00:00Z", "actor": actor("AcquirerUser", user1, "Alice@Acq.example"),
 			"targets": target("Merchant", target1), "action": "create", "session_id": "s-1"},
 		map[string]any{"uuid": m02, "tenant": "m1", "occurred_at": "2025-01-10T11:00:00Z", "actor": actor("MerchantUser", "0191f5a7-3d99-7f81-b7ec-00000000000b", "bob@m1.example"),
@@ -113,7 +114,7 @@ func TestParameters(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				a := f.list(t, f.keys["acq"], tc.query)
+				a := f.list(t, f.Keys["acq"], tc.query)
 				if diff := cmp.Diff(tc.want, entryIDs(a)); diff != "" {
 					t.Errorf("entries (-want +got):\n%s", diff)
 				}
@@ -144,7 +145,7 @@ func TestPagination(t *testing.T) {
 			{"performer_type=StaffUser&page=2", 2, nil, nil, 0},
 		}
 		for _, tc := range tests {
-			a := f.list(t, f.keys["acq"], tc.query)
+			a := f.list(t, f.Keys["acq"], tc.query)
 			m := a.Meta
 			if m.CurrentPage != tc.current || !cmp.Equal(m.NextPage, tc.next) || !cmp.Equal(m.PrevPage, tc.prev) || len(a.AuditLogs) != tc.n {
 				t.Errorf("%q: meta %d %v %v with %d entries, want %d %v %v with %d", tc.query,
@@ -201,12 +202,12 @@ func TestParameterErrors(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				r := f.get(f.keys["acq"], "/v1/audit_logs?"+tc.query)
+				r := f.get(f.Keys["acq"], "/v1/audit_logs?"+tc.query)
 				if r.Status != 422 {
 					t.Fatalf("status %d, want 422: %s", r.Status, r.Body)
 				}
 				var e errorAnswer
-				decodeStrict(t, r.Body, &e)
+				compattest.DecodeStrict(t, r.Body, &e)
 				var got []string
 				for name, msgs := range e.Errors {
 					got = append(got, name)
@@ -229,22 +230,22 @@ func TestAuthentication(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := paramFixture(t, engine)
 		ctx := context.Background()
-		acq := f.tenants["acq"].ID
+		acq := f.Tenants["acq"].ID
 		newKey := func(scopes []string, allow []string) string {
-			secret, _, err := f.s.App.Tenants.CreateKey(ctx, tenant.NewKey{Tenant: acq.String(), Scopes: scopes, AllowIPs: allow})
+			secret, _, err := f.App.Tenants.CreateKey(ctx, tenant.NewKey{Tenant: acq.String(), Scopes: scopes, AllowIPs: allow})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return secret
 		}
 		revoked := newKey([]string{"audit_logs_read"}, nil)
-		keys, err := f.s.App.Store.Keys(ctx, acq)
+		keys, err := f.App.Store.Keys(ctx, acq)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, k := range keys {
 			if strings.HasPrefix(revoked, k.Prefix) {
-				if err := f.s.App.Store.RevokeKey(ctx, k.ID, k.CreatedAt); err != nil {
+				if err := f.App.Store.RevokeKey(ctx, k.ID, k.CreatedAt); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -255,14 +256,14 @@ func TestAuthentication(t *testing.T) {
 			status  int
 			message string
 		}{
-			{"audit_logs_read", []string{"Authorization", "Bearer " + f.keys["acq"]}, 200, ""},
+			{"audit_logs_read", []string{"Authorization", "Bearer " + f.Keys["acq"]}, 200, ""},
 			{"events:read implies it", []string{"Authorization", "Bearer " + newKey([]string{"events:read"}, nil)}, 200, ""},
-			{"lower-case scheme", []string{"Authorization", "bearer " + f.keys["acq"]}, 200, ""},
+			{"lower-case scheme", []string{"Authorization", "bearer " + f.Keys["acq"]}, 200, ""},
 			{"allow-list includes us", []string{"Authorization", "Bearer " + newKey([]string{"audit_logs_read"}, []string{"127.0.0.1"})}, 200, ""},
 			{"no header", nil, 401, "Missing authentication information"},
-			{"Basic", []string{"Authorization", "Basic " + f.keys["acq"]}, 401, "Missing authentication information"},
+			{"Basic", []string{"Authorization", "Basic " + f.Keys["acq"]}, 401, "Missing authentication information"},
 			{"empty Bearer", []string{"Authorization", "Bearer "}, 401, "Missing authentication information"},
-			{"api_key header is not Moyasar's", []string{"api_key", f.keys["acq"]}, 401, "Missing authentication information"},
+			{"api_key header is not Moyasar's", []string{"api_key", f.Keys["acq"]}, 401, "Missing authentication information"},
 			{"garbage", []string{"Authorization", "Bearer nonsense"}, 401, "Invalid authentication information"},
 			{"unknown key", []string{"Authorization", "Bearer ak_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}, 401, "Invalid authentication information"},
 			{"revoked key", []string{"Authorization", "Bearer " + revoked}, 401, "Invalid authentication information"},
@@ -281,7 +282,7 @@ func TestAuthentication(t *testing.T) {
 					continue
 				}
 				var e errorAnswer
-				decodeStrict(t, r.Body, &e)
+				compattest.DecodeStrict(t, r.Body, &e)
 				if e.Message != tc.message || e.Errors != nil {
 					t.Errorf("%s %s: %s, want message %q", route, tc.name, r.Body, tc.message)
 				}
@@ -296,13 +297,13 @@ func TestAuthentication(t *testing.T) {
 func TestGetEntry(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := paramFixture(t, engine)
-		key := f.keys["acq"]
+		key := f.Keys["acq"]
 		notFound := f.get(key, "/v1/audit_logs/"+uuid.Must(uuid.NewV7()).String())
 		if notFound.Status != 404 || string(notFound.Body) != "{\"message\":\"Not found\"}\n" {
 			t.Fatalf("unknown id: %d %s", notFound.Status, notFound.Body)
 		}
 		var foreign string
-		for _, e := range f.list(t, f.keys["acq-b"], "").AuditLogs {
+		for _, e := range f.list(t, f.Keys["acq-b"], "").AuditLogs {
 			foreign = e.ID
 		}
 		tests := []struct {
@@ -329,7 +330,7 @@ func TestGetEntry(t *testing.T) {
 				continue
 			}
 			var e entry
-			decodeStrict(t, r.Body, &e)
+			compattest.DecodeStrict(t, r.Body, &e)
 			if r.Status != 200 || e.ID != tc.want {
 				t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
 			}
@@ -340,7 +341,7 @@ func TestGetEntry(t *testing.T) {
 func TestSubjects(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := paramFixture(t, engine)
-		f.add("acq-empty", "Quiet Acquirer", "acquirer", uuid.Nil)
+		f.Add("acq-empty", "Quiet Acquirer", "acquirer", "")
 		tests := []struct {
 			key  string
 			want []string
@@ -352,7 +353,7 @@ func TestSubjects(t *testing.T) {
 			{"acq-empty", []string{}},
 		}
 		for _, tc := range tests {
-			r := f.get(f.keys[tc.key], "/v1/audit_logs/subjects")
+			r := f.get(f.Keys[tc.key], "/v1/audit_logs/subjects")
 			if r.Status != 200 {
 				t.Errorf("%s: %d %s", tc.key, r.Status, r.Body)
 				continue
@@ -360,7 +361,7 @@ func TestSubjects(t *testing.T) {
 			var got struct {
 				Subjects []string `json:"subjects"`
 			}
-			decodeStrict(t, r.Body, &got)
+			compattest.DecodeStrict(t, r.Body, &got)
 			if diff := cmp.Diff(tc.want, got.Subjects); diff != "" {
 				t.Errorf("%s subjects (-want +got):\n%s", tc.key, diff)
 			}
