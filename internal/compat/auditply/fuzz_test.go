@@ -57,16 +57,7 @@ func FuzzAuditply(f *testing.F) {
 			return // an id that does not make a URL
 		}
 		req.URL.RawQuery = compattest.Escape(query, compattest.NonASCII)
-		switch mode % 4 {
-		case 0:
-			req.Header.Set("X-API-Key", reader)
-		case 1:
-			req.Header.Set("Authorization", "Bearer "+reader)
-		case 2:
-			req.Header.Set("X-API-Key", header)
-		case 3:
-			req.Header.Set("Authorization", header)
-		}
+		compattest.PresentKey(req, mode, "X-API-Key", reader, header)
 		resp := compattest.Fetch(t, client, req)
 		if resp == nil {
 			return // a header value no client can send

@@ -80,14 +80,8 @@ func checkMeta(t testing.TB, m meta) {
 // logOf decodes a 200 answer and checks its envelope and formats.
 func logOf(t testing.TB, r *apitest.Response) auditLog {
 	t.Helper()
-	if r.Status != 200 {
-		t.Fatalf("status %d, want 200: %s", r.Status, r.Body)
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("content type %q", ct)
-	}
 	var l auditLog
-	compattest.DecodeStrict(t, r.Body, &l)
+	compattest.DecodeAnswer(t, r, 200, "application/json", &l)
 	if l.Data == nil {
 		t.Errorf("data is null, want a list: %s", r.Body)
 	}
@@ -107,14 +101,8 @@ func logOf(t testing.TB, r *apitest.Response) auditLog {
 // errorOf decodes an error answer and checks its envelope.
 func errorOf(t testing.TB, r *apitest.Response, status int, code string) errorBody {
 	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("content type %q", ct)
-	}
 	var e errorBody
-	compattest.DecodeStrict(t, r.Body, &e)
+	compattest.DecodeAnswer(t, r, status, "application/json", &e)
 	if e.Error.Code != code || e.Error.Message == "" {
 		t.Errorf("error = %+v, want code %s and a message", e.Error, code)
 	}

@@ -1,6 +1,7 @@
 package compattest
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
 	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
 // Fixture is the running service with tenants a test knows by name, each
@@ -20,6 +22,7 @@ type Fixture struct {
 	Keys    map[string]string       // the reading key of each tenant, by name
 	Tree    Tree                    // each tenant's parent
 	Writer  string                  // the root's events:write key, which writes for any tenant
+	t       testing.TB
 	scope   string
 }
 
@@ -34,6 +37,7 @@ func NewFixture(t testing.TB, engine, scope string) *Fixture {
 		Keys:    map[string]string{"root": s.AdminKey},
 		Tree:    Tree{"root": ""},
 		Writer:  s.Key(s.Root.ID, "events:write"),
+		t:       t,
 		scope:   scope,
 	}
 }
@@ -67,6 +71,37 @@ func (f *Fixture) Add(name, title, kind, parent string) store.Tenant {
 	tn := f.Tenant(title, kind, ref, pid)
 	f.Tenants[name], f.Keys[name], f.Tree[name] = tn, f.Key(tn.ID, f.scope), parent
 	return tn
+}
+
+// AllowedKey makes a key of the named tenant with scopes that works only
+// from the addresses allow names (addresses or CIDR prefixes).
+func (f *Fixture) AllowedKey(name string, allow []string, scopes ...string) string {
+	f.t.Helper()
+	secret, _, err := f.App.Tenants.CreateKey(context.Background(), tenant.NewKey{Tenant: f.Tenants[name].ID.String(), Scopes: scopes, AllowIPs: allow})
+	if err != nil {
+		f.t.Fatalf("key: %v", err)
+	}
+	return secret
+}
+
+// RevokedKey makes a key of the named tenant with scopes and revokes it.
+func (f *Fixture) RevokedKey(name string, scopes ...string) string {
+	f.t.Helper()
+	ctx := context.Background()
+	id := f.Tenants[name].ID
+	secret := f.Key(id, scopes...)
+	keys, err := f.App.Store.Keys(ctx, id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, k := range keys {
+		if strings.HasPrefix(secret, k.Prefix) {
+			if err := f.App.Store.RevokeKey(ctx, k.ID, k.CreatedAt); err != nil {
+				f.t.Fatal(err)
+			}
+		}
+	}
+	return secret
 }
 
 // Tree is a tenant tree by name: each tenant's parent, "root" for a child

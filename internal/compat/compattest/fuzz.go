@@ -34,6 +34,22 @@ func Escape(s string, also func(c byte) bool) string {
 // UTF-8 and stray high bytes percent-encoded.
 func NonASCII(c byte) bool { return c >= 0x80 }
 
+// PresentKey presents a key on req the way mode picks, mode modulo 4: key
+// in the vendor's header or as a Bearer token, or the fuzzer's value in the
+// vendor's header or as the whole Authorization header.
+func PresentKey(req *http.Request, mode uint, header, key, fuzzed string) {
+	switch mode % 4 {
+	case 0:
+		req.Header.Set(header, key)
+	case 1:
+		req.Header.Set("Authorization", "Bearer "+key)
+	case 2:
+		req.Header.Set(header, fuzzed)
+	case 3:
+		req.Header.Set("Authorization", fuzzed)
+	}
+}
+
 // FuzzClient is the client fuzz targets send with: it shows a redirect
 // rather than follow it, and gives up on a hung request.
 func FuzzClient() *http.Client {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"testing"
+
+	"github.com/auditkeep/auditkeep/internal/apitest"
 )
 
 // Decode decodes the JSON document b into v, refusing fields v does not
@@ -29,6 +31,19 @@ func DecodeStrict(t testing.TB, b []byte, v any) {
 	if err := Decode(b, v); err != nil {
 		t.Fatalf("decode %s: %v", b, err)
 	}
+}
+
+// DecodeAnswer checks that r has status, failing the test at once when it
+// has not, and the content type, then decodes its body strictly into v.
+func DecodeAnswer(t testing.TB, r *apitest.Response, status int, contentType string, v any) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != contentType {
+		t.Errorf("content type %q, want %q", ct, contentType)
+	}
+	DecodeStrict(t, r.Body, v)
 }
 
 // DecodeAny decodes a JSON object keeping numbers as written, so that an

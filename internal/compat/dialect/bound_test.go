@@ -5,33 +5,24 @@ import (
 	"time"
 )
 
-func TestFrom(t *testing.T) {
+// TestFromUntil checks the bounds of an instant with nanoseconds: From
+// rounds up to a whole microsecond, Until is the microsecond after the
+// instant truncated.
+func TestFromUntil(t *testing.T) {
 	t.Parallel()
 	base := time.Date(2024, 6, 12, 9, 14, 33, 0, time.UTC)
-	for _, tc := range []struct{ in, want time.Duration }{
-		{0, 0},
-		{1, time.Microsecond},
-		{999, time.Microsecond},
-		{1000, time.Microsecond},
-		{1001, 2 * time.Microsecond},
+	for _, tc := range []struct{ in, from, until time.Duration }{
+		{0, 0, time.Microsecond},
+		{1, time.Microsecond, time.Microsecond},
+		{999, time.Microsecond, time.Microsecond},
+		{1000, time.Microsecond, 2 * time.Microsecond},
+		{1001, 2 * time.Microsecond, 2 * time.Microsecond},
 	} {
-		if got := From(base.Add(tc.in)); !got.Equal(base.Add(tc.want)) {
-			t.Errorf("From(+%v) = +%v, want +%v", tc.in, got.Sub(base), tc.want)
+		if got := From(base.Add(tc.in)); !got.Equal(base.Add(tc.from)) {
+			t.Errorf("From(+%v) = +%v, want +%v", tc.in, got.Sub(base), tc.from)
 		}
-	}
-}
-
-func TestUntil(t *testing.T) {
-	t.Parallel()
-	base := time.Date(2024, 6, 12, 9, 14, 33, 0, time.UTC)
-	for _, tc := range []struct{ in, want time.Duration }{
-		{0, time.Microsecond},
-		{1, time.Microsecond},
-		{999, time.Microsecond},
-		{1000, 2 * time.Microsecond},
-	} {
-		if got := Until(base.Add(tc.in)); !got.Equal(base.Add(tc.want)) {
-			t.Errorf("Until(+%v) = +%v, want +%v", tc.in, got.Sub(base), tc.want)
+		if got := Until(base.Add(tc.in)); !got.Equal(base.Add(tc.until)) {
+			t.Errorf("Until(+%v) = +%v, want +%v", tc.in, got.Sub(base), tc.until)
 		}
 	}
 }

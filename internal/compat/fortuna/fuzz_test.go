@@ -45,16 +45,7 @@ func FuzzFortuna(f *testing.F) {
 			t.Fatal(err)
 		}
 		req.URL.RawQuery = compattest.Escape(query, compattest.NonASCII)
-		switch mode % 4 {
-		case 0:
-			req.Header.Set("X-Api-Key", reader)
-		case 1:
-			req.Header.Set("Authorization", "Bearer "+reader)
-		case 2:
-			req.Header.Set("X-Api-Key", header)
-		case 3:
-			req.Header.Set("Authorization", header)
-		}
+		compattest.PresentKey(req, mode, "X-Api-Key", reader, header)
 		req.Header.Set("traceparent", header)
 		resp := compattest.Fetch(t, client, req)
 		if resp == nil {

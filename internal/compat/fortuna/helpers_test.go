@@ -62,14 +62,8 @@ func get(s *apitest.Server, key, query string, headers ...string) *apitest.Respo
 // page decodes a 200 answer and checks every record's timestamp format.
 func page(t testing.TB, r *apitest.Response) recordPage {
 	t.Helper()
-	if r.Status != 200 {
-		t.Fatalf("status %d, want 200: %s", r.Status, r.Body)
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
-		t.Errorf("content type %q", ct)
-	}
 	var p recordPage
-	compattest.DecodeStrict(t, r.Body, &p)
+	compattest.DecodeAnswer(t, r, 200, "application/json; charset=utf-8", &p)
 	if p.Items == nil {
 		t.Errorf("items is null, want a list: %s", r.Body)
 	}
@@ -84,14 +78,8 @@ func page(t testing.TB, r *apitest.Response) recordPage {
 // problemOf decodes an error answer and checks its envelope.
 func problemOf(t testing.TB, r *apitest.Response, status int) problem {
 	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Errorf("content type %q, want application/problem+json", ct)
-	}
 	var p problem
-	compattest.DecodeStrict(t, r.Body, &p)
+	compattest.DecodeAnswer(t, r, status, "application/problem+json", &p)
 	if p.Status != status || p.Type == "" || p.Title == "" || p.Detail == "" {
 		t.Errorf("problem lacks type/title/status/detail: %s", r.Body)
 	}

@@ -1,7 +1,6 @@
 package frankieone_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -9,7 +8,6 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
 	"github.com/auditkeep/auditkeep/internal/compat/compattest"
-	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
 // The events of the parameter tests, by name; ids end in their number.
@@ -226,30 +224,11 @@ func TestParameterErrors(t *testing.T) {
 func TestAuthentication(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := paramFixture(t, engine)
-		ctx := context.Background()
-		c := f.Tenants["cust-c"].ID.String()
 		vendorScope := f.Key(f.Tenants["cust-c"].ID, "audit_logs_read", "kyc:read")
 		writeOnly := f.Key(f.Tenants["cust-c"].ID, "events:write")
-		elsewhere, _, err := f.App.Tenants.CreateKey(ctx, tenant.NewKey{Tenant: c, Scopes: []string{"events:read"}, AllowIPs: []string{"10.0.0.0/8"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		here, _, err := f.App.Tenants.CreateKey(ctx, tenant.NewKey{Tenant: c, Scopes: []string{"events:read"}, AllowIPs: []string{"127.0.0.1"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		revoked := f.Key(f.Tenants["cust-c"].ID, "events:read")
-		keys, err := f.App.Store.Keys(ctx, f.Tenants["cust-c"].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, k := range keys {
-			if strings.HasPrefix(revoked, k.Prefix) {
-				if err := f.App.Store.RevokeKey(ctx, k.ID, k.CreatedAt); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		elsewhere := f.AllowedKey("cust-c", []string{"10.0.0.0/8"}, "events:read")
+		here := f.AllowedKey("cust-c", []string{"127.0.0.1"}, "events:read")
+		revoked := f.RevokedKey("cust-c", "events:read")
 		key := f.Keys["cust-c"]
 		tests := []struct {
 			name    string

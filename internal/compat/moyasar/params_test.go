@@ -1,7 +1,6 @@
 package moyasar_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
 	"github.com/auditkeep/auditkeep/internal/compat/compattest"
-	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
 // The entries of the parameter tests; ids end in their number.
@@ -229,27 +227,8 @@ func TestParameterErrors(t *testing.T) {
 func TestAuthentication(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := paramFixture(t, engine)
-		ctx := context.Background()
-		acq := f.Tenants["acq"].ID
-		newKey := func(scopes []string, allow []string) string {
-			secret, _, err := f.App.Tenants.CreateKey(ctx, tenant.NewKey{Tenant: acq.String(), Scopes: scopes, AllowIPs: allow})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return secret
-		}
-		revoked := newKey([]string{"audit_logs_read"}, nil)
-		keys, err := f.App.Store.Keys(ctx, acq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, k := range keys {
-			if strings.HasPrefix(revoked, k.Prefix) {
-				if err := f.App.Store.RevokeKey(ctx, k.ID, k.CreatedAt); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		newKey := func(scopes []string, allow []string) string { return f.AllowedKey("acq", allow, scopes...) }
+		revoked := f.RevokedKey("acq", "audit_logs_read")
 		tests := []struct {
 			name    string
 			headers []string
