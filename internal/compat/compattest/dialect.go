@@ -2,106 +2,22 @@ package compattest
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
 	"github.com/auditkeep/auditkeep/internal/auth"
-	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
 	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
-
-// BrokenStore is a real store some of whose methods fail with Err, the
-// way a database that is down or corrupt makes them fail.
-type BrokenStore struct {
-	store.Store
-	// Err is what the failing methods return.
-	Err error
-	// Fail names the methods that fail: KeyByHash, Tenant, Tenants,
-	// Event, Find, Count or TargetTypes.
-	Fail []string
-	// Spare is how many calls of each failing method succeed before it
-	// starts failing, to reach a second call behind a first.
-	Spare int
-
-	mu    sync.Mutex
-	calls map[string]int
-}
-
-// fails counts a call of method and reports whether it fails.
-func (b *BrokenStore) fails(method string) bool {
-	if !slices.Contains(b.Fail, method) {
-		return false
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.calls == nil {
-		b.calls = map[string]int{}
-	}
-	b.calls[method]++
-	return b.calls[method] > b.Spare
-}
-
-func (b *BrokenStore) KeyByHash(ctx context.Context, h []byte) (store.Key, error) {
-	if b.fails("KeyByHash") {
-		return store.Key{}, b.Err
-	}
-	return b.Store.KeyByHash(ctx, h)
-}
-
-func (b *BrokenStore) Tenant(ctx context.Context, idOrRef string) (store.Tenant, error) {
-	if b.fails("Tenant") {
-		return store.Tenant{}, b.Err
-	}
-	return b.Store.Tenant(ctx, idOrRef)
-}
-
-func (b *BrokenStore) Tenants(ctx context.Context) ([]store.Tenant, error) {
-	if b.fails("Tenants") {
-		return nil, b.Err
-	}
-	return b.Store.Tenants(ctx)
-}
-
-func (b *BrokenStore) Event(ctx context.Context, tenants []uuid.UUID, ref store.EventRef) (event.Event, error) {
-	if b.fails("Event") {
-		return event.Event{}, b.Err
-	}
-	return b.Store.Event(ctx, tenants, ref)
-}
-
-func (b *BrokenStore) Find(ctx context.Context, q *store.Query) ([]event.Event, error) {
-	if b.fails("Find") {
-		return nil, b.Err
-	}
-	return b.Store.Find(ctx, q)
-}
-
-func (b *BrokenStore) Count(ctx context.Context, q *store.Query) (int64, error) {
-	if b.fails("Count") {
-		return 0, b.Err
-	}
-	return b.Store.Count(ctx, q)
-}
-
-func (b *BrokenStore) TargetTypes(ctx context.Context, tenants []uuid.UUID) ([]string, error) {
-	if b.fails("TargetTypes") {
-		return nil, b.Err
-	}
-	return b.Store.TargetTypes(ctx, tenants)
-}
 
 // Dialect is one dialect served alone over a store of the test's choice,
 // a BrokenStore say, with its log kept for the test to read.
@@ -179,6 +95,14 @@ func (d *Dialect) CheckFailure(t testing.TB, r *apitest.Response, status int, se
 			t.Errorf("the log lacks %q:\n%s", s, log)
 		}
 	}
+}
+
+// CheckOutage is CheckFailure for an answer to a request that o failed:
+// the body holds nothing of o's error, and the log holds its cause and
+// every one of logged.
+func (d *Dialect) CheckOutage(t testing.TB, r *apitest.Response, o Outage, logged ...string) {
+	t.Helper()
+	d.CheckFailure(t, r, o.Status, outageLeaks, append([]string{outageCause}, logged...)...)
 }
 
 // logBuffer collects log output written by the server's goroutines.
