@@ -2,7 +2,6 @@ package auditply_test
 
 import (
 	"regexp"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -50,20 +49,10 @@ func TestIsolation(t *testing.T) {
 				{"same case number in another tenant", keyB, "42", []string{"b/42"}},
 				{"own case", keyB, "77", []string{"b/77"}},
 			} {
-				l := logOf(t, get(s, tc.key, tc.id, ""))
-				var want []int64
-				for _, w := range tc.want {
-					want = append(want, stored[w]...)
-				}
-				got := entryIDs(l.Data)
-				slices.Sort(want)
-				slices.Sort(got)
-				if d := cmp.Diff(want, got); d != "" {
-					t.Errorf("%s: entries (-want +got):\n%s", tc.name, d)
-				}
-				if l.Pagination.TotalCount != int64(len(want)) {
-					t.Errorf("%s: total_count %d, want %d", tc.name, l.Pagination.TotalCount, len(want))
-				}
+				t.Run(tc.name, func(t *testing.T) {
+					l := logOf(t, get(s, tc.key, tc.id, ""))
+					compattest.CheckScope(t, stored, tc.want, entryIDs(l.Data), l.Pagination.TotalCount)
+				})
 			}
 		})
 

@@ -1,10 +1,7 @@
 package fortuna_test
 
 import (
-	"slices"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
 	"github.com/auditkeep/auditkeep/internal/compat/compattest"
@@ -51,19 +48,7 @@ func TestIsolation(t *testing.T) {
 					r = get(s.Server, tc.key, tc.query)
 				}
 				p := page(t, r)
-				var want []int64
-				for _, tn := range tc.want {
-					want = append(want, stored[tn]...)
-				}
-				got := recordIDs(p.Items)
-				slices.Sort(want)
-				slices.Sort(got)
-				if d := cmp.Diff(want, got); d != "" {
-					t.Errorf("visible records (-want +got):\n%s", d)
-				}
-				if p.TotalCount != int64(len(want)) {
-					t.Errorf("totalCount %d counts records outside the scope; want %d", p.TotalCount, len(want))
-				}
+				compattest.CheckScope(t, stored, tc.want, recordIDs(p.Items), p.TotalCount)
 			})
 		}
 	})
