@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -115,4 +116,28 @@ func PlanAppend(reqs []AppendRequest, existing map[IdemKey]event.Event, heads ma
 		}
 	}
 	return p
+}
+
+// AppendSplitting commits reqs as one group through group. When the group
+// fails with ErrConflict (one request's uuid is in use, or its idempotency
+// key was committed by another process meanwhile), it commits each request
+// alone, so only the conflicting one fails and a raced key replays.
+func AppendSplitting(reqs []AppendRequest, group func([]AppendRequest) ([]AppendResult, error)) ([]AppendResult, error) {
+	res, err := group(reqs)
+	if err == nil {
+		return res, nil
+	}
+	if !errors.Is(err, event.ErrConflict) {
+		return nil, err
+	}
+	out := make([]AppendResult, len(reqs))
+	for i := range reqs {
+		r, err := group(reqs[i : i+1])
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		out[i] = r[0]
+	}
+	return out, nil
 }

@@ -143,6 +143,60 @@ func CheckLeafRange(got, from, to int64) error {
 	return nil
 }
 
+// Rows is what ReadTiles and ReadLeaves need of a query's rows: both
+// database/sql's and pgx's have it. The caller closes them.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ReadTiles reads the rows (idx, data) of the tiles [from, to) of a level,
+// in idx order, and fails naming the first one missing. translate maps the
+// driver's errors.
+func ReadTiles(rows Rows, level int, from, to int64, translate func(error) error) ([][]byte, error) {
+	var out [][]byte
+	for rows.Next() {
+		var idx int64
+		var data []byte
+		if err := rows.Scan(&idx, &data); err != nil {
+			return nil, translate(err)
+		}
+		if idx != from+int64(len(out)) {
+			return nil, fmt.Errorf("%w: ledger tile %d/%d missing", event.ErrNotFound, level, from+int64(len(out)))
+		}
+		out = append(out, data)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if int64(len(out)) != to-from {
+		return nil, fmt.Errorf("%w: ledger tiles %d/[%d, %d): found %d", event.ErrNotFound, level, from, to, len(out))
+	}
+	return out, nil
+}
+
+// ReadLeaves reads the rows (seq, leaf_hash) of the leaves [from, to), in
+// seq order, and fails naming the first one missing or malformed.
+func ReadLeaves(rows Rows, from, to int64, translate func(error) error) ([]tlog.Hash, error) {
+	var out []tlog.Hash
+	for rows.Next() {
+		var seq int64
+		var h []byte
+		if err := rows.Scan(&seq, &h); err != nil {
+			return nil, translate(err)
+		}
+		if seq != from+int64(len(out)) || len(h) != tlog.HashSize {
+			return nil, fmt.Errorf("%w: ledger leaf %d missing", event.ErrNotFound, from+int64(len(out)))
+		}
+		out = append(out, tlog.Hash(h))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	return out, CheckLeafRange(int64(len(out)), from, to)
+}
+
 // ctxSource binds a context to per-call reads, for stores whose
 // TileSource needs one.
 type ctxSource struct {

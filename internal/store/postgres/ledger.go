@@ -30,25 +30,7 @@ func tileSource(ctx context.Context, q querier, pk int64) ledger.TileSource {
 				return nil, translate(err)
 			}
 			defer rows.Close()
-			var out [][]byte
-			for rows.Next() {
-				var idx int64
-				var data []byte
-				if err := rows.Scan(&idx, &data); err != nil {
-					return nil, translate(err)
-				}
-				if idx != from+int64(len(out)) {
-					return nil, fmt.Errorf("%w: ledger tile %d/%d missing", event.ErrNotFound, level, from+int64(len(out)))
-				}
-				out = append(out, data)
-			}
-			if err := rows.Err(); err != nil {
-				return nil, translate(err)
-			}
-			if int64(len(out)) != to-from {
-				return nil, fmt.Errorf("%w: ledger tiles %d/[%d, %d): found %d", event.ErrNotFound, level, from, to, len(out))
-			}
-			return out, nil
+			return store.ReadTiles(rows, level, from, to, translate)
 		},
 		func(ctx context.Context, from, to int64) ([]tlog.Hash, error) {
 			rows, err := q.Query(ctx, `SELECT seq, leaf_hash FROM events WHERE tenant_pk = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`, pk, from, to)
@@ -56,22 +38,7 @@ func tileSource(ctx context.Context, q querier, pk int64) ledger.TileSource {
 				return nil, translate(err)
 			}
 			defer rows.Close()
-			var out []tlog.Hash
-			for rows.Next() {
-				var seq int64
-				var h []byte
-				if err := rows.Scan(&seq, &h); err != nil {
-					return nil, translate(err)
-				}
-				if seq != from+int64(len(out)) || len(h) != tlog.HashSize {
-					return nil, fmt.Errorf("%w: ledger leaf %d missing", event.ErrNotFound, from+int64(len(out)))
-				}
-				out = append(out, tlog.Hash(h))
-			}
-			if err := rows.Err(); err != nil {
-				return nil, translate(err)
-			}
-			return out, store.CheckLeafRange(int64(len(out)), from, to)
+			return store.ReadLeaves(rows, from, to, translate)
 		})
 }
 

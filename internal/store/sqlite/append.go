@@ -16,25 +16,9 @@ import (
 
 // Append implements store.Store.
 func (s *Store) Append(ctx context.Context, reqs []store.AppendRequest) ([]store.AppendResult, error) {
-	res, err := s.appendGroup(ctx, reqs)
-	if err == nil {
-		return res, nil
-	}
-	if !errors.Is(err, event.ErrConflict) {
-		return nil, err
-	}
-	// One request of the group conflicts with stored events. Commit each
-	// alone so only that one fails.
-	out := make([]store.AppendResult, len(reqs))
-	for i := range reqs {
-		r, err := s.appendGroup(ctx, reqs[i:i+1])
-		if err != nil {
-			out[i].Err = err
-			continue
-		}
-		out[i] = r[0]
-	}
-	return out, nil
+	return store.AppendSplitting(reqs, func(g []store.AppendRequest) ([]store.AppendResult, error) {
+		return s.appendGroup(ctx, g)
+	})
 }
 
 func (s *Store) appendGroup(ctx context.Context, reqs []store.AppendRequest) ([]store.AppendResult, error) {
