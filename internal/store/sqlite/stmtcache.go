@@ -17,83 +17,119 @@ const maxCachedStmts = 512
 type stmtDB struct {
 	*sql.DB
 	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
+	stmts map[string]*cachedStmt
 }
 
-func newStmtDB(db *sql.DB) *stmtDB { return &stmtDB{DB: db, stmts: map[string]*sql.Stmt{}} }
+// cachedStmt is a statement of the cache with the calls running it. An
+// evicted statement is closed by the last of them, so that eviction never
+// closes a statement between another caller's lookup and its use.
+type cachedStmt struct {
+	st      *sql.Stmt
+	users   int
+	evicted bool
+}
+
+func newStmtDB(db *sql.DB) *stmtDB { return &stmtDB{DB: db, stmts: map[string]*cachedStmt{}} }
 
 // cached returns the prepared statement of query, or nil when it has not
-// been prepared yet.
+// been prepared yet. The statement may be closed by an eviction at any
+// time; only Tx.StmtContext, which prepares anew on a closed statement,
+// may use it.
 func (d *stmtDB) cached(query string) *sql.Stmt {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.stmts[query]
+	if c := d.stmts[query]; c != nil {
+		return c.st
+	}
+	return nil
 }
 
-// stmt returns the prepared statement of query, preparing it once.
-func (d *stmtDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+// acquire returns the prepared statement of query, preparing it once; the
+// caller must release it.
+func (d *stmtDB) acquire(ctx context.Context, query string) (*cachedStmt, error) {
 	d.mu.Lock()
-	st, ok := d.stmts[query]
-	d.mu.Unlock()
-	if ok {
-		return st, nil
+	if c, ok := d.stmts[query]; ok {
+		c.users++
+		d.mu.Unlock()
+		return c, nil
 	}
+	d.mu.Unlock()
 	st, err := d.DB.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if old, ok := d.stmts[query]; ok {
+	if c, ok := d.stmts[query]; ok {
 		st.Close()
-		return old, nil
+		c.users++
+		return c, nil
 	}
 	if len(d.stmts) >= maxCachedStmts {
-		// Statements in use stay valid until their rows close: Close only
-		// marks them for closing after that.
 		for q, old := range d.stmts {
-			old.Close()
-			delete(d.stmts, q)
+			d.evictLocked(q, old)
 		}
 	}
-	d.stmts[query] = st
-	return st, nil
+	c := &cachedStmt{st: st, users: 1}
+	d.stmts[query] = c
+	return c, nil
+}
+
+// release ends a use of c; the last use of an evicted statement closes it.
+// Rows still open on it keep it alive until they close.
+func (d *stmtDB) release(c *cachedStmt) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c.users--
+	if c.evicted && c.users == 0 {
+		c.st.Close()
+	}
+}
+
+func (d *stmtDB) evictLocked(query string, c *cachedStmt) {
+	delete(d.stmts, query)
+	c.evicted = true
+	if c.users == 0 {
+		c.st.Close()
+	}
 }
 
 // QueryContext runs a cached statement.
 func (d *stmtDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := d.stmt(ctx, query)
+	c, err := d.acquire(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return st.QueryContext(ctx, args...)
+	defer d.release(c)
+	return c.st.QueryContext(ctx, args...)
 }
 
 // QueryRowContext runs a cached statement for one row.
 func (d *stmtDB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := d.stmt(ctx, query)
+	c, err := d.acquire(ctx, query)
 	if err != nil {
 		// Let the plain path report the preparation error on Scan.
 		return d.DB.QueryRowContext(ctx, query, args...)
 	}
-	return st.QueryRowContext(ctx, args...)
+	defer d.release(c)
+	return c.st.QueryRowContext(ctx, args...)
 }
 
 // ExecContext runs a cached statement.
 func (d *stmtDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := d.stmt(ctx, query)
+	c, err := d.acquire(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return st.ExecContext(ctx, args...)
+	defer d.release(c)
+	return c.st.ExecContext(ctx, args...)
 }
 
 // Close closes the statements and the database.
 func (d *stmtDB) Close() error {
 	d.mu.Lock()
-	for q, st := range d.stmts {
-		st.Close()
-		delete(d.stmts, q)
+	for q, c := range d.stmts {
+		d.evictLocked(q, c)
 	}
 	d.mu.Unlock()
 	return d.DB.Close()
@@ -169,7 +205,9 @@ func (t cachedTx) Rollback() error {
 // failure only means the next transaction prepares them again.
 func (t cachedTx) warm() {
 	for _, q := range *t.missed {
-		_, _ = t.db.stmt(context.Background(), q)
+		if c, err := t.db.acquire(context.Background(), q); err == nil {
+			t.db.release(c)
+		}
 	}
 	*t.missed = (*t.missed)[:0]
 }
