@@ -81,6 +81,7 @@ func (s *Store) appendGroup(ctx context.Context, reqs []store.AppendRequest) ([]
 		return nil, translate(err)
 	}
 	s.tails.Commit(pend)
+	s.afterCommit(ctx)
 	for j, i := range liveIdx {
 		out[i] = plan.Results[j]
 	}

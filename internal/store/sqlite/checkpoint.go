@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,18 +14,28 @@ import (
 // a page that the next group dirties again once per group instead of once
 // per checkpoint. A background checkpointer copies the WAL on its own
 // connection instead, while the writer goes on appending.
+//
+// Copying is not enough to keep the WAL short: SQLite starts it over only
+// when a write transaction begins on a WAL that is fully copied, and a
+// writer that begins its next group right after each commit always finds
+// the frames of the last one still uncopied. So once the WAL passes its
+// limit, the writer itself checkpoints between two groups (see
+// Store.afterCommit): the next group then starts the WAL from the top,
+// and journal_size_limit cuts the file back.
 const (
 	// checkpointEvery is how often the checkpointer looks at the WAL.
 	checkpointEvery = 500 * time.Millisecond
-	// walRestartFrames is the WAL length (in pages) past which the
-	// checkpointer waits for readers to let go, so that the WAL restarts
-	// from its beginning instead of growing without bound while
-	// overlapping reads keep a passive checkpoint from finishing.
-	walRestartFrames = 1 << 16 // 256 MiB of 4 KiB pages
+	// checkpointBusy is how often it looks while the WAL is growing.
+	checkpointBusy = 20 * time.Millisecond
+	// defaultWALLimit is the WAL length (in pages) past which the writer
+	// checkpoints between groups.
+	defaultWALLimit = 1 << 14 // 64 MiB of 4 KiB pages
 )
 
 // checkpointer runs passive checkpoints until ctx ends.
 type checkpointer struct {
+	// frames is the WAL's length in pages at the last checkpoint.
+	frames atomic.Int64
 	db     *sql.DB
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -46,8 +57,9 @@ func startCheckpointer(path string, pragmas []string) (*checkpointer, error) {
 
 func (c *checkpointer) run(ctx context.Context) {
 	defer close(c.done)
-	t := time.NewTicker(checkpointEvery)
+	t := time.NewTimer(checkpointEvery)
 	defer t.Stop()
+	var last int64
 	for {
 		select {
 		case <-ctx.Done():
@@ -60,13 +72,18 @@ func (c *checkpointer) run(ctx context.Context) {
 			if ctx.Err() == nil {
 				slog.Warn("sqlite checkpoint", "mode", "PASSIVE", "err", err)
 			}
+			t.Reset(checkpointEvery)
 			continue
 		}
-		if copied < frames && frames >= walRestartFrames {
-			if _, err := c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)"); err != nil && ctx.Err() == nil {
-				slog.Warn("sqlite checkpoint", "mode", "RESTART", "frames", frames, "err", err)
-			}
+		c.frames.Store(frames)
+		// While the writer is writing, look again soon: the writer's
+		// decision to start the WAL over is only as fresh as frames.
+		if frames != last {
+			t.Reset(checkpointBusy)
+		} else {
+			t.Reset(checkpointEvery)
 		}
+		last = frames
 	}
 }
 
@@ -75,4 +92,35 @@ func (c *checkpointer) stop() error {
 	c.cancel()
 	<-c.done
 	return c.db.Close()
+}
+
+// afterCommit runs on the writer between two groups: once the WAL has
+// outgrown its limit it checkpoints there, with no write in flight, so
+// that the next group starts the WAL over. A passive checkpoint cannot
+// copy frames a reader still needs, and SQLite does not start the WAL over
+// while readers use it; if that keeps the WAL growing to four times its
+// limit, the writer waits for the readers (RESTART, up to the busy
+// timeout) rather than let the WAL grow on.
+func (s *Store) afterCommit(ctx context.Context) {
+	if s.ckpt == nil {
+		return
+	}
+	frames := s.ckpt.frames.Load()
+	if frames < s.walLimit {
+		return
+	}
+	mode := "PASSIVE"
+	if frames >= 4*s.walLimit {
+		mode = "RESTART"
+	}
+	var busy, log, copied int64
+	err := s.writer.DB.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied)
+	if err != nil {
+		slog.Warn("sqlite checkpoint", "mode", mode, "frames", frames, "err", err)
+		return
+	}
+	if busy == 0 && copied == log {
+		// Fully copied: the next write starts the WAL over.
+		s.ckpt.frames.Store(0)
+	}
 }

@@ -31,6 +31,10 @@ type Options struct {
 	NoLedger bool
 	// Readers is the size of the read pool (default: 2 × CPUs, at least 4).
 	Readers int
+	// WALLimit is the WAL length, in pages, past which the writer
+	// checkpoints between groups so that the WAL starts over (default
+	// 16384: 64 MiB).
+	WALLimit int
 	// TileCache is how many ledger tiles (8 KiB each) stay in memory
 	// (default 4096: 32 MiB).
 	TileCache int
@@ -38,11 +42,12 @@ type Options struct {
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
-	path   string
-	opts   Options
-	writer *stmtDB // exactly one connection: SQLite has one writer anyway
-	reader *stmtDB
-	ckpt   *checkpointer
+	path     string
+	opts     Options
+	writer   *stmtDB // exactly one connection: SQLite has one writer anyway
+	reader   *stmtDB
+	ckpt     *checkpointer
+	walLimit int64 // WAL pages past which the writer checkpoints
 
 	tails *store.Tails // the ledger's right edges, owned by the writer
 
@@ -64,10 +69,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Readers <= 0 {
 		opts.Readers = max(4, 2*runtime.GOMAXPROCS(0))
 	}
+	if opts.WALLimit <= 0 {
+		opts.WALLimit = defaultWALLimit
+	}
 	if opts.TileCache <= 0 {
 		opts.TileCache = 4096
 	}
-	s := &Store{path: path, opts: opts, tails: store.NewTails(opts.TileCache), tenants: map[uuid.UUID]int64{}, ids: map[int64]uuid.UUID{}}
+	s := &Store{path: path, opts: opts, tails: store.NewTails(opts.TileCache), tenants: map[uuid.UUID]int64{}, ids: map[int64]uuid.UUID{}, walLimit: int64(opts.WALLimit)}
 	// synchronous(FULL): an acknowledged event survives power loss, not only
 	// a crash. Group commit pays the fsync once per group.
 	pragmas := []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)", "foreign_keys(1)", "mmap_size(268435456)"}
@@ -75,7 +83,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// touches a page of each of a dozen indexes per event, and a cache that
 	// overflows mid-transaction spills pages to the WAL twice. It does not
 	// checkpoint on commit; checkpoint() does that off the commit path.
-	writer := append(pragmas, "cache_size(-131072)", "wal_autocheckpoint(0)")
+	writer := append(pragmas, "cache_size(-131072)", "wal_autocheckpoint(0)", "journal_size_limit(67108864)")
 	wdb, err := sql.Open("sqlite", dsn(path, "immediate", writer))
 	if err != nil {
 		return nil, err

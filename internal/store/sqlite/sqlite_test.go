@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,5 +59,45 @@ func TestBackgroundCheckpoint(t *testing.T) {
 			t.Fatalf("database file still %d bytes 10s after a commit: the WAL was not checkpointed", before)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// A writer that begins each group right after the last keeps the WAL from
+// ever being fully copied when the next group begins; the writer must
+// still start the WAL over once it passes its limit, or the WAL holds every
+// page ever written.
+func TestWALStartsOver(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "wal.db")
+	st, err := sqlite.Open(ctx, path, sqlite.Options{WALLimit: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tn := storetest.NewTenant(t, st, "wal", uuid.Nil)
+	for range 200 {
+		if res, err := st.Append(ctx, []store.AppendRequest{{Events: bench.Events(tn.ID, 50)}}); err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+	}
+	// Ask SQLite how long the WAL is, from a connection of our own.
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var busy, frames, copied, pages int64
+	if err := db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow("PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	// Each group rewrites a good part of so small a database; a WAL that
+	// starts over holds the last few groups, one that does not holds all
+	// forty.
+	t.Logf("WAL %d frames, database %d pages", frames, pages)
+	if frames > 10*pages {
+		t.Errorf("the WAL holds %d frames for a database of %d pages: it does not start over", frames, pages)
 	}
 }
