@@ -136,11 +136,7 @@ func parseList(rawQuery string, scope []uuid.UUID) (*query.Request, paramErrors)
 		f.ActorEmailContains = v
 	}
 	if v, ok := get("subject_type"); ok {
-		if prefixSafe(v) {
-			f.PrimaryTargetTypePrefixes = []string{v}
-		} else {
-			pe.add("subject_type", prefixMessage)
-		}
+		f.PrimaryTargetTypePrefixes = []string{v}
 	}
 	if ids, ok := uuidParam("subject_id"); ok {
 		f.PrimaryTargetIDs = ids
@@ -155,11 +151,7 @@ func parseList(rawQuery string, scope []uuid.UUID) (*query.Request, paramErrors)
 		f.ActionTypes = []string{v}
 	}
 	if v, ok := get("action_name"); ok {
-		if prefixSafe(v) {
-			f.ActionPrefixes = []string{v}
-		} else {
-			pe.add("action_name", prefixMessage)
-		}
+		f.ActionPrefixes = []string{v}
 	}
 	if t, ok := timeBound(get, pe, "created_at[gte]", false); ok {
 		f.OccurredFrom = t
@@ -190,17 +182,4 @@ func timeBound(get func(string) (string, bool), pe paramErrors, name string, end
 		pe.add(name, "must be an ISO 8601 date-time with a time zone, like 2025-01-15T14:30:00Z")
 	}
 	return t, ok
-}
-
-const prefixMessage = "cannot be matched as a prefix when it ends with this character; leave the last character out"
-
-// prefixSafe reports whether the store can match v as a prefix. It matches
-// prefixes with a range whose upper end is v with its last byte
-// incremented; after a final 0x7F (DEL) or 0xBF (the last byte of "¿", of
-// "😿" and of every 64th character) that bound is not UTF-8, which
-// PostgreSQL refuses. Model and action names never end so; refusing such a
-// value beats answering 500.
-func prefixSafe(v string) bool {
-	last := v[len(v)-1]
-	return last != 0x7f && last != 0xbf
 }

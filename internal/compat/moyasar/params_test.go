@@ -1,6 +1,8 @@
 package moyasar_test
 
 import (
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -121,6 +123,48 @@ func TestParameters(t *testing.T) {
 	})
 }
 
+// TestPrefixLastCharacter checks the prefix parameters with values whose
+// last character ends the prefix range awkwardly: U+007F, and characters
+// whose UTF-8 ends in the byte 0xBF ("¿", "😿"). Incrementing the last byte
+// leaves UTF-8 there, which PostgreSQL once refused; they now match like
+// any other prefix, on both engines. Each entry's action and subject type
+// are the same value.
+func TestPrefixLastCharacter(t *testing.T) {
+	values := []string{
+		"a", "a\u007f", "a\u007fz", "a\u0080",
+		"¿", "¿x", "¿\U0010FFFF", "À", // U+00C0 follows U+00BF
+		"Or¿", "Or¿der", "OrÀ",
+		"😿", "😿!", "🙀", // U+1F640 follows U+1F63F
+		"create\u007f", "create\u007f_bulk", "create\u0080",
+	}
+	apitest.EachEngine(t, func(t *testing.T, engine string) {
+		f := newFixture(t, engine, []node{{"acq", "acquirer", ""}})
+		ids := make([]string, len(values))
+		for i, v := range values {
+			ids[i] = fmt.Sprintf("00000000-0000-7000-8000-%012d", i+1)
+			f.Ingest(f.Writer, map[string]any{
+				"uuid": ids[i], "tenant": "acq", "occurred_at": fmt.Sprintf("2025-01-10T10:%02d:00Z", i),
+				"targets": []map[string]any{{"type": v, "id": "t-1"}}, "action": v,
+			})
+		}
+		for _, p := range []string{"a\u007f", "¿", "Or¿", "😿", "create\u007f", "\u007f", "ÿ"} {
+			want := []string{}
+			for i, v := range values {
+				if strings.HasPrefix(v, p) {
+					want = append(want, ids[i])
+				}
+			}
+			for _, param := range []string{"action_name", "subject_type"} {
+				q := param + "=" + url.QueryEscape(p) + "&sort[dir]=asc&items=100"
+				a := f.list(t, f.Keys["acq"], q)
+				if diff := cmp.Diff(want, entryIDs(a)); diff != "" {
+					t.Errorf("%s (-want +got):\n%s", q, diff)
+				}
+			}
+		}
+	})
+}
+
 func TestPagination(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
 		f := paramFixture(t, engine)
@@ -190,8 +234,6 @@ func TestParameterErrors(t *testing.T) {
 			{"performer_email NUL", "performer_email=a%00", []string{"performer_email"}},
 			{"organization_name not UTF-8", "organization_name=%ff", []string{"organization_name"}},
 			{"action_name too long", "action_name=" + strings.Repeat("a", 1025), []string{"action_name"}},
-			{"subject_type ending in a byte PostgreSQL cannot bound", "subject_type=Or%C2%BF", []string{"subject_type"}},
-			{"action_name ending in DEL", "action_name=create%7F", []string{"action_name"}},
 			{"malformed query", "items=%zz", []string{"query"}},
 			{"semicolon", "items=1;page=2", []string{"query"}},
 			{"every problem at once", "page=0&items=0&performer_id=x&performer_type=x&subject_id=x&organization_type=x&action_type=x&created_at[gte]=x&created_at[lte]=x&sort[field]=x&sort[dir]=x",
