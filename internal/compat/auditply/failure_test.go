@@ -41,3 +41,29 @@ func TestDatabaseFailure(t *testing.T) {
 		}
 	})
 }
+
+// TestClientGone abandons requests while the store is serving them, the
+// existence check included: a client going away is no server error, so it
+// is logged at Info and counted as 499, never as a 5xx.
+func TestClientGone(t *testing.T) {
+	apitest.EachEngine(t, func(t *testing.T, engine string) {
+		s := apitest.New(t, engine)
+		key := s.Key(s.Root.ID, "events:read")
+		s.Ingest(s.AdminKey, map[string]any{"action": "CASE_CREATED", "targets": onCase("42", "", "")})
+		for _, tc := range []struct {
+			name, method string
+			spare        int
+			query        string
+		}{
+			{"authentication", "KeyByHash", 0, ""},
+			{"read", "Find", 0, ""},
+			{"existence check", "Find", 1, "action=NOPE"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				hanging := &compattest.BrokenStore{Store: s.App.Store, Fail: []string{tc.method}, Spare: tc.spare, Hang: true}
+				compattest.CheckClientGone(t, hanging, auditply.Mount, "auditply: request cancelled", casePath("42")+"?"+tc.query, "X-API-Key", key)
+			})
+		}
+	})
+}

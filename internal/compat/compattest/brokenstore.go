@@ -15,7 +15,8 @@ import (
 )
 
 // BrokenStore is a real store some of whose methods fail with Err, the
-// way a database that is down or corrupt makes them fail.
+// way a database that is down or corrupt makes them fail, or hang until
+// their client goes away.
 type BrokenStore struct {
 	store.Store
 	// Err is what the failing methods return.
@@ -26,9 +27,26 @@ type BrokenStore struct {
 	// Spare is how many calls of each failing method succeed before it
 	// starts failing, to reach a second call behind a first.
 	Spare int
+	// Hang makes the failing methods wait for their context to end
+	// instead, then ask the real store with it: they return what the
+	// database driver makes of a query whose client has gone away. Err is
+	// not used.
+	Hang bool
 
 	mu    sync.Mutex
 	calls map[string]int
+	hung  chan struct{} // closed when the first failing call hangs
+}
+
+// Hung is closed once a failing method of a Hang store is waiting for its
+// context to end.
+func (b *BrokenStore) Hung() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.hung == nil {
+		b.hung = make(chan struct{})
+	}
+	return b.hung
 }
 
 // fails counts a call of method and reports whether it fails.
@@ -45,52 +63,74 @@ func (b *BrokenStore) fails(method string) bool {
 	return b.calls[method] > b.Spare
 }
 
-// KeyByHash, like each method below, fails as Fail and Spare say, and
-// otherwise asks the real store.
+// broken counts a call of method and reports whether it returns Err. A
+// failing call of a Hang store first waits for ctx to end, and then goes
+// on to the real store.
+func (b *BrokenStore) broken(ctx context.Context, method string) bool {
+	if !b.fails(method) {
+		return false
+	}
+	if !b.Hang {
+		return true
+	}
+	b.Hung()
+	b.mu.Lock()
+	select {
+	case <-b.hung:
+	default:
+		close(b.hung)
+	}
+	b.mu.Unlock()
+	<-ctx.Done()
+	return false
+}
+
+// KeyByHash, like each method below, fails as Fail, Spare and Hang say,
+// and otherwise asks the real store.
 func (b *BrokenStore) KeyByHash(ctx context.Context, h []byte) (store.Key, error) {
-	if b.fails("KeyByHash") {
+	if b.broken(ctx, "KeyByHash") {
 		return store.Key{}, b.Err
 	}
 	return b.Store.KeyByHash(ctx, h)
 }
 
 func (b *BrokenStore) Tenant(ctx context.Context, idOrRef string) (store.Tenant, error) {
-	if b.fails("Tenant") {
+	if b.broken(ctx, "Tenant") {
 		return store.Tenant{}, b.Err
 	}
 	return b.Store.Tenant(ctx, idOrRef)
 }
 
 func (b *BrokenStore) Tenants(ctx context.Context) ([]store.Tenant, error) {
-	if b.fails("Tenants") {
+	if b.broken(ctx, "Tenants") {
 		return nil, b.Err
 	}
 	return b.Store.Tenants(ctx)
 }
 
 func (b *BrokenStore) Event(ctx context.Context, tenants []uuid.UUID, ref store.EventRef) (event.Event, error) {
-	if b.fails("Event") {
+	if b.broken(ctx, "Event") {
 		return event.Event{}, b.Err
 	}
 	return b.Store.Event(ctx, tenants, ref)
 }
 
 func (b *BrokenStore) Find(ctx context.Context, q *store.Query) ([]event.Event, error) {
-	if b.fails("Find") {
+	if b.broken(ctx, "Find") {
 		return nil, b.Err
 	}
 	return b.Store.Find(ctx, q)
 }
 
 func (b *BrokenStore) Count(ctx context.Context, q *store.Query) (int64, error) {
-	if b.fails("Count") {
+	if b.broken(ctx, "Count") {
 		return 0, b.Err
 	}
 	return b.Store.Count(ctx, q)
 }
 
 func (b *BrokenStore) TargetTypes(ctx context.Context, tenants []uuid.UUID) ([]string, error) {
-	if b.fails("TargetTypes") {
+	if b.broken(ctx, "TargetTypes") {
 		return nil, b.Err
 	}
 	return b.Store.TargetTypes(ctx, tenants)

@@ -2,6 +2,8 @@ package compattest
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -22,29 +25,36 @@ import (
 // Dialect is one dialect served alone over a store of the test's choice,
 // a BrokenStore say, with its log kept for the test to read.
 type Dialect struct {
-	t    testing.TB
-	http *httptest.Server
-	logs *logBuffer
+	t        testing.TB
+	http     *httptest.Server
+	logs     *logBuffer
+	reg      *prometheus.Registry
+	inflight sync.WaitGroup // requests the server is handling
 }
 
 // ServeDialect starts a server over st with only the routes mount
 // registers, closed when the test ends.
 func ServeDialect(t testing.TB, st store.Store, mount func(*httpapi.Server)) *Dialect {
 	t.Helper()
-	logs := &logBuffer{}
+	d := &Dialect{t: t, logs: &logBuffer{}, reg: prometheus.NewRegistry()}
 	srv := httpapi.New(httpapi.Config{}, httpapi.Deps{
 		Store: st,
 		Query: query.New(st, make([]byte, 32)),
 		Auth:  &auth.Authenticator{Store: st},
-		Log:   slog.New(slog.NewTextHandler(logs, nil)),
+		Log:   slog.New(slog.NewTextHandler(d.logs, nil)),
 		// Required: a nil *Registry reaches httpapi as a non-nil
 		// Registerer and panics there.
-		Registry: prometheus.NewRegistry(),
+		Registry: d.reg,
 	})
 	mount(srv)
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	return &Dialect{t: t, http: hs, logs: logs}
+	h := srv.Handler()
+	d.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.inflight.Add(1)
+		defer d.inflight.Done()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(d.http.Close)
+	return d
 }
 
 // Get sends GET path with headers, given as name, value pairs.
@@ -67,6 +77,100 @@ func (d *Dialect) Get(path string, headers ...string) *apitest.Response {
 		d.t.Fatal(err)
 	}
 	return &apitest.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+}
+
+// Abandon sends GET path with headers over a dialect served on hanging,
+// a Hang store, and gives up on the request once the store is serving it,
+// the way a client does that times out or is closed. It returns when the
+// server has finished with the request.
+func (d *Dialect) Abandon(hanging *BrokenStore, path string, headers ...string) {
+	d.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", d.http.URL+path, nil)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	sent := make(chan error, 1)
+	go func() {
+		resp, err := d.http.Client().Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		sent <- err
+	}()
+	select {
+	case <-hanging.Hung():
+	case err := <-sent:
+		d.t.Fatalf("the request was answered before the store was asked (%v):\n%s", err, d.Log())
+	case <-time.After(30 * time.Second):
+		d.t.Fatal("the store was never asked")
+	}
+	cancel()
+	if err := <-sent; !errors.Is(err, context.Canceled) {
+		d.t.Fatalf("the abandoned request ended with %v, want context.Canceled", err)
+	}
+	done := make(chan struct{})
+	go func() { d.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		d.t.Fatal("the server never finished the abandoned request")
+	}
+}
+
+// CheckAbandoned checks what the server made of the request Abandon gave
+// up on: a client going away is no fault of the server's, so it is logged
+// at Info only, with what (the dialect's message), and the request is
+// counted with status 499, never a 5xx.
+func (d *Dialect) CheckAbandoned(t testing.TB, what string) {
+	t.Helper()
+	log := d.Log()
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		if !strings.Contains(line, "level=INFO") && !strings.Contains(line, "level=DEBUG") {
+			t.Errorf("logged above Info: %s", line)
+		}
+	}
+	if !strings.Contains(log, "level=INFO msg=\""+what+"\"") {
+		t.Errorf("the log lacks %q at Info:\n%s", what, log)
+	}
+	if !strings.Contains(log, "status=499") {
+		t.Errorf("the request log line lacks status 499:\n%s", log)
+	}
+	mfs, err := d.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "auditkeep_http_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "status" {
+					counted[l.GetValue()] += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	if len(counted) != 1 || counted["499"] != 1 {
+		t.Errorf("requests counted by status %v, want one 499", counted)
+	}
+}
+
+// CheckClientGone serves mount over hanging, a Hang store, abandons GET
+// path sent with headers once the store hangs on it, and checks what the
+// dialect made of it as CheckAbandoned does, what being the dialect's log
+// message.
+func CheckClientGone(t *testing.T, hanging *BrokenStore, mount func(*httpapi.Server), what, path string, headers ...string) {
+	t.Helper()
+	d := ServeDialect(t, hanging, mount)
+	d.Abandon(hanging, path, headers...)
+	d.CheckAbandoned(t, what)
 }
 
 // Log is what the server has logged so far.

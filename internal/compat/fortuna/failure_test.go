@@ -26,3 +26,21 @@ func TestDatabaseFailure(t *testing.T) {
 		}
 	})
 }
+
+// TestClientGone abandons requests while the store is serving them: a
+// client going away is no server error, so it is logged at Info and
+// counted as 499, never as a 5xx.
+func TestClientGone(t *testing.T) {
+	apitest.EachEngine(t, func(t *testing.T, engine string) {
+		s := apitest.New(t, engine)
+		key := s.Key(s.Root.ID, "events:read")
+		s.Ingest(s.AdminKey, map[string]any{"action": "Opslag", "category": "Cpr"})
+		for _, method := range []string{"KeyByHash", "Find"} {
+			t.Run(method, func(t *testing.T) {
+				t.Parallel()
+				hanging := &compattest.BrokenStore{Store: s.App.Store, Fail: []string{method}, Hang: true}
+				compattest.CheckClientGone(t, hanging, fortuna.Mount, "fortuna: request cancelled", route+"?category=Cpr", "X-Api-Key", key)
+			})
+		}
+	})
+}

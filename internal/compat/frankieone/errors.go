@@ -82,10 +82,16 @@ func badRequest(issues []issueJSON) *apiError {
 
 // writeError renders err as a FrankieOne error object. Errors that are not
 // an *apiError come from the store or the engine: their text stays in the
-// server log, under the request id the client is given.
+// server log, under the request id the client is given. A request whose
+// client went away gets no answer and is logged at Info
+// (dialect.ClientGone).
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, requestID string, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
+		if dialect.ClientGone(r, err) {
+			dialect.Abandon(w, r, h.s.Log, "frankieone: request cancelled", slog.String("dialect", "frankieone"), slog.String("requestId", requestID), slog.Any("err", err))
+			return
+		}
 		ae = h.internal(r, requestID, err)
 	}
 	details := ae.details
@@ -116,11 +122,6 @@ func (h *handler) internal(r *http.Request, requestID string, err error) *apiErr
 		h.s.Log.WarnContext(r.Context(), "frankieone: unavailable", attrs...)
 		return &apiError{status: http.StatusServiceUnavailable, code: "SYS-0503", msg: "Service temporarily unavailable. Retry later."}
 	}
-	if r.Context().Err() != nil {
-		// The client went away mid-query: nothing is wrong on our side.
-		h.s.Log.InfoContext(r.Context(), "frankieone: request cancelled", attrs...)
-	} else {
-		h.s.Log.ErrorContext(r.Context(), "frankieone: internal error", attrs...)
-	}
+	h.s.Log.ErrorContext(r.Context(), "frankieone: internal error", attrs...)
 	return &apiError{status: http.StatusInternalServerError, code: "SYS-0000", msg: "Unknown internal error. Contact developer support"}
 }

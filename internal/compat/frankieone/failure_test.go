@@ -59,3 +59,24 @@ func TestStoreFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestClientGone abandons a request at each store call the route makes: a
+// client going away is no server error, so it is logged at Info and
+// counted as 499, never as a 5xx.
+func TestClientGone(t *testing.T) {
+	apitest.EachEngine(t, func(t *testing.T, engine string) {
+		s := apitest.New(t, engine)
+		c := s.Tenant("Customer", "customer", "cust-c", uuid.Nil)
+		key := s.Key(c.ID, "events:read")
+		// Two events and limit=1, so the total needs a count of its own.
+		s.Ingest(s.AdminKey, map[string]any{"action": "ENTITY_UPDATE", "tenant": "cust-c"}, map[string]any{"action": "lookup", "tenant": "cust-c"})
+		for _, method := range []string{"KeyByHash", "Tenant", "Find", "Count"} {
+			t.Run(method, func(t *testing.T) {
+				t.Parallel()
+				hanging := &compattest.BrokenStore{Store: s.App.Store, Fail: []string{method}, Hang: true}
+				compattest.CheckClientGone(t, hanging, frankieone.Mount, "frankieone: request cancelled", "/v2/audit?limit=1",
+					"api_key", key, "X-Frankie-CustomerID", "cust-c")
+			})
+		}
+	})
+}

@@ -51,10 +51,15 @@ func invalidParams(errs map[string][]string) *apiError {
 
 // writeError renders err as a Moyasar error body. Errors that are not an
 // *apiError come from the store or the engine: their text goes to the
-// server log only.
+// server log only. A request whose client went away gets no answer and is
+// logged at Info (dialect.ClientGone).
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
+		if dialect.ClientGone(r, err) {
+			dialect.Abandon(w, r, h.s.Log, "moyasar: request cancelled", slog.String("dialect", "moyasar"), slog.String("route", r.Pattern), slog.Any("err", err))
+			return
+		}
 		ae = h.internal(r, err)
 	}
 	switch ae.status {
@@ -81,11 +86,6 @@ func (h *handler) internal(r *http.Request, err error) *apiError {
 		h.s.Log.WarnContext(r.Context(), "moyasar: unavailable", attrs...)
 		return errUnavailable
 	}
-	if r.Context().Err() != nil {
-		// The client went away mid-query: nothing is wrong on our side.
-		h.s.Log.InfoContext(r.Context(), "moyasar: request cancelled", attrs...)
-	} else {
-		h.s.Log.ErrorContext(r.Context(), "moyasar: internal error", attrs...)
-	}
+	h.s.Log.ErrorContext(r.Context(), "moyasar: internal error", attrs...)
 	return errInternal
 }

@@ -59,3 +59,29 @@ func TestStoreFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestClientGone abandons a request at each store call the routes make: a
+// client going away is no server error, so it is logged at Info and
+// counted as 499, never as a 5xx.
+func TestClientGone(t *testing.T) {
+	apitest.EachEngine(t, func(t *testing.T, engine string) {
+		s := apitest.New(t, engine)
+		acq := s.Tenant("Acquirer", "acquirer", "acq", uuid.Nil)
+		key := s.Key(acq.ID, "audit_logs_read")
+		id := s.Ingest(s.AdminKey, map[string]any{"action": "create", "tenant": "acq", "targets": []map[string]any{{"type": "Order", "id": "1"}}})[0].UUID
+		for _, tc := range []struct{ path, method string }{
+			{"/v1/audit_logs", "KeyByHash"},
+			{"/v1/audit_logs", "Find"},
+			{"/v1/audit_logs", "Tenant"},
+			{"/v1/audit_logs?organization_type=Merchant", "Tenants"},
+			{"/v1/audit_logs/" + id, "Event"},
+			{"/v1/audit_logs/subjects", "TargetTypes"},
+		} {
+			t.Run(tc.path+" "+tc.method, func(t *testing.T) {
+				t.Parallel()
+				hanging := &compattest.BrokenStore{Store: s.App.Store, Fail: []string{tc.method}, Hang: true}
+				compattest.CheckClientGone(t, hanging, moyasar.Mount, "moyasar: request cancelled", tc.path, "Authorization", "Bearer "+key)
+			})
+		}
+	})
+}
