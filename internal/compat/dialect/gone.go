@@ -1,32 +1,22 @@
 package dialect
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/auditkeep/auditkeep/internal/httpapi"
 )
 
-// StatusClientClosed is the status a request is recorded with when its
-// client went away before the answer: nginx's 499, "client closed
-// request". No answer reaches the client; the status is for the request
-// log and the metrics, which must not count it as a server error.
-const StatusClientClosed = 499
+// StatusClientClosed is httpapi.StatusClientClosed: nginx's 499, "client
+// closed request", the status of a request whose client went away.
+const StatusClientClosed = httpapi.StatusClientClosed
 
-// ClientGone reports whether err, from the store or the engine, ended r
-// because its client went away: r's context is cancelled and err would
-// otherwise be answered with a 5xx. Errors with an answer of their own (a
-// refused key, say) keep it.
-func ClientGone(r *http.Request, err error) bool {
-	return httpapi.StatusOf(err) >= 500 && errors.Is(r.Context().Err(), context.Canceled)
-}
+// ClientGone reports whether err ended r because its client went away
+// (see httpapi.ClientGone).
+func ClientGone(r *http.Request, err error) bool { return httpapi.ClientGone(r, err) }
 
-// Abandon ends a request ClientGone reported on: nothing is wrong on our
-// side, so msg and attrs are logged at Info, and the request is recorded
-// as StatusClientClosed, with no body.
+// Abandon ends a request ClientGone reported on, logged at Info and
+// recorded as StatusClientClosed (see httpapi.Abandon).
 func Abandon(w http.ResponseWriter, r *http.Request, log *slog.Logger, msg string, attrs ...any) {
-	log.InfoContext(r.Context(), msg, attrs...)
-	w.WriteHeader(StatusClientClosed)
+	httpapi.Abandon(w, r, log, msg, attrs...)
 }
