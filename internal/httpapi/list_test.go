@@ -27,11 +27,11 @@ func TestListParams(t *testing.T) {
 		evs := s.Ingest(key,
 			map[string]any{
 				"action": "kyc.case.opened", "category": "kyc", "action_type": "active", "status": "success", "level": 1,
-				"occurred_at": "2024-06-12T09:14:33Z",
-				"actor":       map[string]any{"type": "user", "id": "u1", "email": "Alice@Example.com"},
-				"targets":     []map[string]any{{"type": "kyc_case", "id": "42"}, {"type": "document", "id": "d1"}},
-				"subject":     map[string]any{"type": "customer", "id": "c1"},
-				"labels":      map[string]any{"workflow_name": "onboarding"},
+				"occurred_at":  "2024-06-12T09:14:33Z",
+				"actor":        map[string]any{"type": "user", "id": "u1", "email": "Alice@Example.com"},
+				"targets":      []map[string]any{{"type": "kyc_case", "id": "42"}, {"type": "document", "id": "d1"}},
+				"subject":      map[string]any{"type": "customer", "id": "c1"},
+				"labels":       map[string]any{"workflow_name": "onboarding"},
 				"external_ref": "r1", "context": "ctx1", "request_id": "q1", "session_id": "s1", "channel": "api", "source": "web",
 			},
 			map[string]any{
