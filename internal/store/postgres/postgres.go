@@ -121,6 +121,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	return translate(s.pool.Ping(ctx))
 }
 
+// Analyze refreshes the planner's statistics (after a bulk load, which
+// autovacuum would get to only later).
+func (s *Store) Analyze(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, "ANALYZE")
+	return translate(err)
+}
+
 // Close implements store.Store.
 func (s *Store) Close() error {
 	s.pool.Close()
