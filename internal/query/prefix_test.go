@@ -2,7 +2,6 @@ package query_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,8 +11,6 @@ import (
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/store"
-	"github.com/auditkeep/auditkeep/internal/store/postgres/pgtest"
-	"github.com/auditkeep/auditkeep/internal/store/sqlite"
 	"github.com/auditkeep/auditkeep/internal/store/storetest"
 )
 
@@ -42,73 +39,58 @@ var prefixes = []string{
 // not UTF-8, and both must match exactly what strings.HasPrefix does.
 func TestPrefixNonASCII(t *testing.T) {
 	t.Parallel()
-	engines := map[string]func(t *testing.T) store.Store{
-		"sqlite": func(t *testing.T) store.Store {
-			st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
-		},
-		"postgres": func(t *testing.T) store.Store { return pgtest.Open(t) },
-	}
-	for name, open := range engines {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			st := open(t)
-			ctx := context.Background()
-			tn := storetest.NewTenant(t, st, "prefix", uuid.Nil)
-			var evs []event.Event
+	bothEngines(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		tn := storetest.NewTenant(t, st, "prefix", uuid.Nil)
+		var evs []event.Event
+		for _, v := range prefixValues {
+			e := storetest.NewEvent(t, tn.ID, v)
+			e.Targets = []event.Target{{Type: v, ID: "1"}}
+			evs = append(evs, e)
+		}
+		res, err := st.Append(ctx, []store.AppendRequest{{Events: evs}})
+		if err != nil || res[0].Err != nil {
+			t.Fatalf("append: %v %v", err, res[0])
+		}
+		engine := query.New(st, []byte("0123456789abcdef0123456789abcdef"))
+		for _, p := range prefixes {
+			var want []string
 			for _, v := range prefixValues {
-				e := storetest.NewEvent(t, tn.ID, v)
-				e.Targets = []event.Target{{Type: v, ID: "1"}}
-				evs = append(evs, e)
-			}
-			res, err := st.Append(ctx, []store.AppendRequest{{Events: evs}})
-			if err != nil || res[0].Err != nil {
-				t.Fatalf("append: %v %v", err, res[0])
-			}
-			engine := query.New(st, []byte("0123456789abcdef0123456789abcdef"))
-			for _, p := range prefixes {
-				var want []string
-				for _, v := range prefixValues {
-					if strings.HasPrefix(v, p) {
-						want = append(want, v)
-					}
-				}
-				for _, byTarget := range []bool{false, true} {
-					var f store.Filter
-					if byTarget {
-						f.PrimaryTargetTypePrefixes = []string{p}
-					} else {
-						f.ActionPrefixes = []string{p}
-					}
-					req := &query.Request{
-						Scope: []uuid.UUID{tn.ID}, Filter: f, Kind: query.Offset, Page: 1,
-						Limit: query.MaxLimit, Total: true, Sort: store.Sort{Field: store.ByActionType},
-					}
-					got, err := engine.Run(ctx, req)
-					if err != nil {
-						t.Fatalf("prefix %+q (target type %v): %v", p, byTarget, err)
-					}
-					var vals []string
-					for _, e := range got.Events {
-						vals = append(vals, e.Action)
-					}
-					if diff := cmp.Diff(want, vals); diff != "" {
-						t.Errorf("prefix %+q (target type %v) (-want +got):\n%s", p, byTarget, diff)
-					}
-					// A one-row page makes the engine count with the filter.
-					req.Limit = 1
-					if got, err = engine.Run(ctx, req); err != nil {
-						t.Fatalf("prefix %+q (target type %v), count: %v", p, byTarget, err)
-					}
-					if got.Total != int64(len(want)) {
-						t.Errorf("prefix %+q (target type %v): total %d, want %d", p, byTarget, got.Total, len(want))
-					}
+				if strings.HasPrefix(v, p) {
+					want = append(want, v)
 				}
 			}
-		})
-	}
+			for _, byTarget := range []bool{false, true} {
+				var f store.Filter
+				if byTarget {
+					f.PrimaryTargetTypePrefixes = []string{p}
+				} else {
+					f.ActionPrefixes = []string{p}
+				}
+				req := &query.Request{
+					Scope: []uuid.UUID{tn.ID}, Filter: f, Kind: query.Offset, Page: 1,
+					Limit: query.MaxLimit, Total: true, Sort: store.Sort{Field: store.ByActionType},
+				}
+				got, err := engine.Run(ctx, req)
+				if err != nil {
+					t.Fatalf("prefix %+q (target type %v): %v", p, byTarget, err)
+				}
+				var vals []string
+				for _, e := range got.Events {
+					vals = append(vals, e.Action)
+				}
+				if diff := cmp.Diff(want, vals); diff != "" {
+					t.Errorf("prefix %+q (target type %v) (-want +got):\n%s", p, byTarget, diff)
+				}
+				// A one-row page makes the engine count with the filter.
+				req.Limit = 1
+				if got, err = engine.Run(ctx, req); err != nil {
+					t.Fatalf("prefix %+q (target type %v), count: %v", p, byTarget, err)
+				}
+				if got.Total != int64(len(want)) {
+					t.Errorf("prefix %+q (target type %v): total %d, want %d", p, byTarget, got.Total, len(want))
+				}
+			}
+		}
+	})
 }
