@@ -202,7 +202,8 @@ func translate(err error) error {
 
 // Analyze refreshes the planner's statistics (after a bulk load). It
 // samples each index (analysis_limit) instead of reading it whole, which
-// at tens of millions of events takes minutes and plans no better.
+// at tens of millions of events takes minutes; the engine's queries
+// lean on index hints more than on exact statistics (docs/query.md).
 func (s *Store) Analyze(ctx context.Context) error {
 	if _, err := s.writer.ExecContext(ctx, "PRAGMA analysis_limit = 20000"); err != nil {
 		return translate(err)
