@@ -3,10 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
 
@@ -28,13 +30,7 @@ func insert(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, plan *store
 		if len(plan.Leaves) > 0 {
 			leaf = plan.Leaves[i][:]
 		}
-		pt := e.PrimaryTarget()
-		evRows[i] = []any{e.ID, pk, e.Seq, e.UUID, e.RecordedAt, e.OccurredAt, nullString(e.IdempotencyKey),
-			e.Category, e.Action, string(e.ActionType), string(e.Status), e.Level, e.Summary, e.Details,
-			e.Actor.Type, e.Actor.ID, e.Actor.Name, e.Actor.Email, pt.Type, pt.ID, nullBytes(store.EncodeTargets(e.Targets)),
-			e.Subject.Type, e.Subject.ID, e.ExternalRef, e.Context, e.RequestID, e.SessionID, e.Channel, e.Source,
-			nullBytes(store.EncodeChanges(e.Changes)), e.Reason, nullBytes(store.EncodeLabels(e.Labels)), nullBytes(e.Metadata),
-			nullBytes(e.PayloadDigest), leaf}
+		evRows[i] = copyRow(e, pk, e.ID, e.Seq, e.RecordedAt, leaf)
 		// An event may name one target twice; the index row is one.
 		seen := make(map[[2]string]bool, len(e.Targets))
 		for _, t := range e.Targets {
@@ -103,6 +99,17 @@ func insert(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, plan *store
 		return fmt.Errorf("heads: %w", translate(err))
 	}
 	return nil
+}
+
+// copyRow is the eventCopyColumns row of e.
+func copyRow(e *event.Event, pk, id, seq int64, recorded time.Time, leaf any) []any {
+	pt := e.PrimaryTarget()
+	return []any{id, pk, seq, e.UUID, recorded, e.OccurredAt, nullString(e.IdempotencyKey),
+		e.Category, e.Action, string(e.ActionType), string(e.Status), e.Level, e.Summary, e.Details,
+		e.Actor.Type, e.Actor.ID, e.Actor.Name, e.Actor.Email, pt.Type, pt.ID, nullBytes(store.EncodeTargets(e.Targets)),
+		e.Subject.Type, e.Subject.ID, e.ExternalRef, e.Context, e.RequestID, e.SessionID, e.Channel, e.Source,
+		nullBytes(store.EncodeChanges(e.Changes)), e.Reason, nullBytes(store.EncodeLabels(e.Labels)), nullBytes(e.Metadata),
+		nullBytes(e.PayloadDigest), leaf}
 }
 
 func nullBytes(b []byte) any {
