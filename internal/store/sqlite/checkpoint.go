@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,9 @@ import (
 const (
 	// checkpointEvery is how often the checkpointer looks at the WAL.
 	checkpointEvery = 500 * time.Millisecond
+	// restartWait is how long the writer waits for readers to let go of
+	// the WAL when it must start it over.
+	restartWait = 250 * time.Millisecond
 	// checkpointBusy is how often it looks while the WAL is growing.
 	checkpointBusy = 20 * time.Millisecond
 	// defaultWALLimit is the WAL length (in pages) past which the writer
@@ -36,9 +40,11 @@ const (
 type checkpointer struct {
 	// frames is the WAL's length in pages at the last checkpoint.
 	frames atomic.Int64
-	db     *sql.DB
-	cancel context.CancelFunc
-	done   chan struct{}
+	// restarts counts the writer's RESTART checkpoints.
+	restarts atomic.Int64
+	db       *sql.DB
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 func startCheckpointer(path string, pragmas []string) (*checkpointer, error) {
@@ -113,8 +119,23 @@ func (s *Store) afterCommit(ctx context.Context) {
 	if frames >= 4*s.walLimit {
 		mode = "RESTART"
 	}
+	conn, err := s.writer.DB.Conn(ctx)
+	if err != nil {
+		slog.Warn("sqlite checkpoint", "mode", mode, "frames", frames, "err", err)
+		return
+	}
+	defer conn.Close()
+	if mode == "RESTART" {
+		s.ckpt.restarts.Add(1)
+		// Waiting for readers holds up every writer behind this one: wait
+		// a moment, not the connection's busy timeout, and try again
+		// after the next group if readers kept the WAL in use.
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", restartWait.Milliseconds())); err == nil {
+			defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
+		}
+	}
 	var busy, log, copied int64
-	err := s.writer.DB.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied)
+	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied)
 	if err != nil {
 		slog.Warn("sqlite checkpoint", "mode", mode, "frames", frames, "err", err)
 		return

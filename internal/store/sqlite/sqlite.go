@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/pressly/goose/v3"
@@ -39,6 +40,9 @@ type Options struct {
 	// (default 4096: 32 MiB).
 	TileCache int
 }
+
+// busyTimeout is how long a connection waits for a lock before SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
@@ -78,7 +82,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s := &Store{path: path, opts: opts, tails: store.NewTails(opts.TileCache), tenants: map[uuid.UUID]int64{}, ids: map[int64]uuid.UUID{}, walLimit: int64(opts.WALLimit)}
 	// synchronous(FULL): an acknowledged event survives power loss, not only
 	// a crash. Group commit pays the fsync once per group.
-	pragmas := []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)", "foreign_keys(1)", "mmap_size(268435456)"}
+	pragmas := []string{"journal_mode(WAL)", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()), "synchronous(FULL)", "foreign_keys(1)", "mmap_size(268435456)"}
 	// The writer gets a large page cache: a group of a few thousand events
 	// touches a page of each of a dozen indexes per event, and a cache that
 	// overflows mid-transaction spills pages to the WAL twice. It does not
