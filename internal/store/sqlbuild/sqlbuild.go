@@ -292,27 +292,3 @@ func SortColumn(f store.SortField) string {
 	}
 	return "e.occurred_at"
 }
-
-// Order writes " ORDER BY col dir, e.id dir".
-func (b *Builder) Order(s store.Sort) {
-	dir := " ASC"
-	if s.Desc {
-		dir = " DESC"
-	}
-	b.W(" ORDER BY ", SortColumn(s.Field), dir, ", e.id", dir)
-}
-
-// After writes the keyset predicate that continues after k in sort order s.
-func (b *Builder) After(s store.Sort, k *store.SortKey) {
-	col := SortColumn(s.Field)
-	var v any = k.Str
-	if s.Field == store.ByOccurredAt {
-		v = b.d.Time(k.Time)
-	}
-	op := " > "
-	if s.Desc {
-		op = " < "
-	}
-	// (col, id) op (v, id), spelt out: both engines then use the index.
-	b.W(" AND (", col, op).Arg(v).W(" OR (", col, " = ").Arg(v).W(" AND e.id", op).Arg(k.ID).W("))")
-}
