@@ -2,6 +2,7 @@ package sqlbuild
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/auditkeep/auditkeep/internal/store"
 )
@@ -90,8 +91,7 @@ func (b *Builder) tenantKeys(pks []int64, q *store.Query, limit, offset int) {
 		f.Targets = f.Targets[1:]
 		kCol, idCol = "x.occurred_at", "x.event_id"
 		b.W("SELECT x.tenant_pk, x.event_id AS id, x.occurred_at AS k FROM event_targets x")
-		needE := !f.IsZero()
-		if needE {
+		if needsEvents(f) {
 			b.W(" ", b.d.join(), " events e ON e.tenant_pk = x.tenant_pk AND e.id = x.event_id")
 		}
 		b.W(" WHERE ")
@@ -108,7 +108,7 @@ func (b *Builder) tenantKeys(pks []int64, q *store.Query, limit, offset int) {
 		f.Labels = rest
 		kCol, idCol = "x.occurred_at", "x.event_id"
 		b.W("SELECT x.tenant_pk, x.event_id AS id, x.occurred_at AS k FROM event_labels x")
-		if !f.IsZero() {
+		if needsEvents(f) {
 			b.W(" ", b.d.join(), " events e ON e.tenant_pk = x.tenant_pk AND e.id = x.event_id")
 		}
 		b.W(" WHERE ")
@@ -158,7 +158,7 @@ func Count(d *Dialect, pks []int64, f *store.Filter) *Builder {
 		first := g.Targets[0]
 		g.Targets = g.Targets[1:]
 		b.W("SELECT COUNT(*) FROM event_targets x")
-		if !g.IsZero() {
+		if needsEvents(g) {
 			b.W(" ", d.join(), " events e ON e.tenant_pk = x.tenant_pk AND e.id = x.event_id")
 		}
 		b.W(" WHERE ")
@@ -176,7 +176,7 @@ func Count(d *Dialect, pks []int64, f *store.Filter) *Builder {
 		}
 		g.Labels = rest
 		b.W("SELECT COUNT(*) FROM event_labels x")
-		if !g.IsZero() {
+		if needsEvents(g) {
 			b.W(" ", d.join(), " events e ON e.tenant_pk = x.tenant_pk AND e.id = x.event_id")
 		}
 		b.W(" WHERE ")
@@ -213,4 +213,12 @@ func (d *Dialect) noIndex(col string) string {
 		return d.NoIndex(col)
 	}
 	return col
+}
+
+// needsEvents says whether the filters left after the driving side table's
+// own predicate need the events row. The time bounds do not: they apply to
+// the side table's copy of occurred_at.
+func needsEvents(f store.Filter) bool {
+	f.OccurredFrom, f.OccurredUntil = time.Time{}, time.Time{}
+	return !f.IsZero()
 }
