@@ -68,10 +68,10 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // fail answers an error from authentication or the engine. The client
 // reads a status and a fixed sentence; the cause goes to the log. A
 // request whose client went away gets no answer and is logged at Info
-// (dialect.ClientGone).
+// (httpapi.ClientGone).
 func (h *auditLogHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if dialect.ClientGone(r, err) {
-		dialect.Abandon(w, r, h.s.Log, "auditply: request cancelled", slog.Any("err", err))
+	if httpapi.ClientGone(r, err) {
+		httpapi.Abandon(w, r, h.s.Log, "auditply: request cancelled", slog.Any("err", err))
 		return
 	}
 	status := httpapi.StatusOf(err)

@@ -58,10 +58,10 @@ func (h *records) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // fail answers an error from authentication or the engine. Only the
 // status and a fixed sentence reach the client; a 500 or 503 is logged
 // with its cause and the trace id the client sees. A request whose client
-// went away gets no answer and is logged at Info (dialect.ClientGone).
+// went away gets no answer and is logged at Info (httpapi.ClientGone).
 func (h *records) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if dialect.ClientGone(r, err) {
-		dialect.Abandon(w, r, h.s.Log, "fortuna: request cancelled", slog.Any("err", err))
+	if httpapi.ClientGone(r, err) {
+		httpapi.Abandon(w, r, h.s.Log, "fortuna: request cancelled", slog.Any("err", err))
 		return
 	}
 	status := httpapi.StatusOf(err)

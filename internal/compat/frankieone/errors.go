@@ -84,12 +84,12 @@ func badRequest(issues []issueJSON) *apiError {
 // an *apiError come from the store or the engine: their text stays in the
 // server log, under the request id the client is given. A request whose
 // client went away gets no answer and is logged at Info
-// (dialect.ClientGone).
+// (httpapi.ClientGone).
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, requestID string, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
-		if dialect.ClientGone(r, err) {
-			dialect.Abandon(w, r, h.s.Log, "frankieone: request cancelled", slog.String("dialect", "frankieone"), slog.String("requestId", requestID), slog.Any("err", err))
+		if httpapi.ClientGone(r, err) {
+			httpapi.Abandon(w, r, h.s.Log, "frankieone: request cancelled", slog.String("dialect", "frankieone"), slog.String("requestId", requestID), slog.Any("err", err))
 			return
 		}
 		ae = h.internal(r, requestID, err)

@@ -52,12 +52,12 @@ func invalidParams(errs map[string][]string) *apiError {
 // writeError renders err as a Moyasar error body. Errors that are not an
 // *apiError come from the store or the engine: their text goes to the
 // server log only. A request whose client went away gets no answer and is
-// logged at Info (dialect.ClientGone).
+// logged at Info (httpapi.ClientGone).
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
-		if dialect.ClientGone(r, err) {
-			dialect.Abandon(w, r, h.s.Log, "moyasar: request cancelled", slog.String("dialect", "moyasar"), slog.String("route", r.Pattern), slog.Any("err", err))
+		if httpapi.ClientGone(r, err) {
+			httpapi.Abandon(w, r, h.s.Log, "moyasar: request cancelled", slog.String("dialect", "moyasar"), slog.String("route", r.Pattern), slog.Any("err", err))
 			return
 		}
 		ae = h.internal(r, err)

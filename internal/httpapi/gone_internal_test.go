@@ -1,4 +1,4 @@
-package dialect
+package httpapi
 
 import (
 	"context"
