@@ -212,6 +212,13 @@ func checkLabels(labels map[string]string) error {
 	return nil
 }
 
+// ValidText reports whether s can be stored and compared as text on every
+// engine: PostgreSQL refuses invalid UTF-8 and NUL. No stored field holds
+// either, so a filter value with them is a client's mistake.
+func ValidText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
 func checkText(field, s string, max int) error {
 	if len(s) > max {
 		return Invalid(field, "must be at most %d bytes", max)

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -305,11 +304,10 @@ var listParamIndex = func() map[string]listParam {
 // maxParamBytes bounds one parameter value: longer than any stored field.
 const maxParamBytes = 4096
 
-// validText says whether a parameter can be compared with stored text at
-// all: PostgreSQL refuses invalid UTF-8 and NUL, and no stored value holds
-// either, so such a value is the client's mistake, not an empty match.
+// validText says whether a parameter value is text a filter can compare
+// (event.ValidText) within the length bound.
 func validText(v string) bool {
-	return len(v) <= maxParamBytes && utf8.ValidString(v) && strings.IndexByte(v, 0) < 0
+	return len(v) <= maxParamBytes && event.ValidText(v)
 }
 
 // parseList reads GET /v1/events parameters. It returns the tenants named

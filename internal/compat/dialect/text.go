@@ -2,8 +2,8 @@ package dialect
 
 import (
 	"slices"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/auditkeep/auditkeep/internal/event"
 )
 
 // MaxValueBytes bounds one parameter value, so that one request's SQL
@@ -15,7 +15,7 @@ const MaxValueBytes = 1024
 // not compare names nothing, so a dialect refuses it (or finds nothing)
 // rather than turn a client's mistake into a database error.
 func ValidText(v string) bool {
-	return len(v) <= MaxValueBytes && utf8.ValidString(v) && !strings.ContainsRune(v, 0)
+	return len(v) <= MaxValueBytes && event.ValidText(v)
 }
 
 // Dedupe returns vs without repeats, in the order of first appearance.
