@@ -281,10 +281,12 @@ func LoadedTree(ctx context.Context, s *Server, l *LoadResult) (*LedgerTree, err
 	// Event ids are global and Load interleaves the tenants, so ids drawn
 	// at random below the newest one land in the big tenant about as often
 	// as its share of the corpus.
-	all := slices.Clone(l.Tenants)
-	newest, err := a.Query.Run(ctx, &query.Request{Scope: all, Sort: store.Sort{Desc: true}, Kind: query.Offset, Page: 1, Limit: 1})
-	if err != nil || len(newest.Events) == 0 {
-		return nil, fmt.Errorf("find the newest event: %v", err)
+	newest, err := a.Query.Run(ctx, &query.Request{Scope: l.Tenants, Sort: store.Sort{Desc: true}, Kind: query.Offset, Page: 1, Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("find the newest event: %w", err)
+	}
+	if len(newest.Events) == 0 {
+		return nil, fmt.Errorf("the corpus holds no events")
 	}
 	maxID := newest.Events[0].ID
 	tree := &LedgerTree{Tenant: big, Key: key, Events: l.Counts[0]}

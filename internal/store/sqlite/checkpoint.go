@@ -105,18 +105,18 @@ func (c *checkpointer) stop() error {
 // that the next group starts the WAL over. A passive checkpoint cannot
 // copy frames a reader still needs, and SQLite does not start the WAL over
 // while readers use it; if that keeps the WAL growing to four times its
-// limit, the writer waits for the readers (RESTART, up to the busy
-// timeout) rather than let the WAL grow on.
+// limit, the writer waits for the readers (RESTART, up to restartWait)
+// rather than let the WAL grow on.
 func (s *Store) afterCommit(ctx context.Context) {
 	if s.ckpt == nil {
 		return
 	}
-	frames := s.ckpt.frames.Load()
-	if frames < s.walLimit {
+	frames, limit := s.ckpt.frames.Load(), int64(s.opts.WALLimit)
+	if frames < limit {
 		return
 	}
 	mode := "PASSIVE"
-	if frames >= 4*s.walLimit {
+	if frames >= 4*limit {
 		mode = "RESTART"
 	}
 	conn, err := s.writer.DB.Conn(ctx)

@@ -46,12 +46,11 @@ const busyTimeout = 10 * time.Second
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
-	path     string
-	opts     Options
-	writer   *stmtDB // exactly one connection: SQLite has one writer anyway
-	reader   *stmtDB
-	ckpt     *checkpointer
-	walLimit int64 // WAL pages past which the writer checkpoints
+	path   string
+	opts   Options
+	writer *stmtDB // exactly one connection: SQLite has one writer anyway
+	reader *stmtDB
+	ckpt   *checkpointer
 
 	tails *store.Tails // the ledger's right edges, owned by the writer
 
@@ -79,14 +78,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.TileCache <= 0 {
 		opts.TileCache = 4096
 	}
-	s := &Store{path: path, opts: opts, tails: store.NewTails(opts.TileCache), tenants: map[uuid.UUID]int64{}, ids: map[int64]uuid.UUID{}, walLimit: int64(opts.WALLimit)}
+	s := &Store{path: path, opts: opts, tails: store.NewTails(opts.TileCache), tenants: map[uuid.UUID]int64{}, ids: map[int64]uuid.UUID{}}
 	// synchronous(FULL): an acknowledged event survives power loss, not only
 	// a crash. Group commit pays the fsync once per group.
 	pragmas := []string{"journal_mode(WAL)", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()), "synchronous(FULL)", "foreign_keys(1)", "mmap_size(268435456)"}
 	// The writer gets a large page cache: a group of a few thousand events
 	// touches a page of each of a dozen indexes per event, and a cache that
 	// overflows mid-transaction spills pages to the WAL twice. It does not
-	// checkpoint on commit; checkpoint() does that off the commit path.
+	// checkpoint on commit: the checkpointer (checkpoint.go) does that off
+	// the commit path.
 	writer := append(pragmas, "cache_size(-131072)", "wal_autocheckpoint(0)", "journal_size_limit(67108864)")
 	wdb, err := sql.Open("sqlite", dsn(path, "immediate", writer))
 	if err != nil {
