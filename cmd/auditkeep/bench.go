@@ -162,10 +162,6 @@ func (c *BenchQueryCmd) Run(env *Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stderr, "measuring the %d events already in %s\n", l.Events, db)
-		// The earlier run may have stopped before its own ANALYZE.
-		if err := analyze(ctx, a.Store); err != nil {
-			return err
-		}
 	} else {
 		last := time.Now()
 		l, err = bench.Load(ctx, a.Store, c.Events, c.Tenants, 5000, func(done int64) {
@@ -178,9 +174,11 @@ func (c *BenchQueryCmd) Run(env *Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stderr, "loaded %d events in %s (%.0f events/s)\n", l.Events, l.Elapsed.Round(time.Second), float64(l.Events)/l.Elapsed.Seconds())
-		if err := analyze(ctx, a.Store); err != nil {
-			return err
-		}
+	}
+	// After a load, and before measuring a reused corpus, whose load may
+	// have stopped before its own ANALYZE.
+	if err := analyze(ctx, a.Store); err != nil {
+		return err
 	}
 	res, err := bench.RunQueries(ctx, a.Query, l, c.Runs)
 	if err != nil {
