@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -9,7 +10,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -48,9 +51,18 @@ type Monitor struct {
 
 // New returns a monitor with no accepted checkpoint yet.
 func New(cfg Config) *Monitor {
-	if cfg.HTTP == nil {
-		cfg.HTTP = http.DefaultClient
+	// A copy, so the caller's client keeps its own redirect policy.
+	client := http.Client{}
+	if cfg.HTTP != nil {
+		client = *cfg.HTTP
 	}
+	// The key goes in every request; a redirect, to another host or
+	// not, is a service that moved or one that wants the key elsewhere,
+	// and either way the operator must point the monitor at the new URL.
+	client.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		return fmt.Errorf("redirected to %s: not followed; watch that URL instead", Excerpt([]byte(req.URL.Redacted())))
+	}
+	cfg.HTTP = &client
 	cfg.URL = strings.TrimRight(cfg.URL, "/")
 	return &Monitor{cfg: cfg}
 }
@@ -96,7 +108,7 @@ func (m *Monitor) Round(ctx context.Context) (Result, error) {
 	}
 	if m.last != nil {
 		if _, err := ledger.Open(m.lastNote, verifiers); err != nil {
-			return Result{}, &Alarm{Reason: fmt.Sprintf("the saved checkpoint of size %d does not verify with the keys: %v", m.last.Size, err), Old: m.last}
+			return Result{}, &Alarm{Reason: fmt.Sprintf("the saved checkpoint of size %d does not verify with the keys: %s", m.last.Size, clip(err)), Old: m.last}
 		}
 	}
 	msg, err := m.get(ctx, "/v1/ledger/checkpoint", nil)
@@ -105,7 +117,7 @@ func (m *Monitor) Round(ctx context.Context) (Result, error) {
 	}
 	cp, err := ledger.Open(msg, verifiers)
 	if err != nil {
-		return Result{}, &Alarm{Reason: fmt.Sprintf("the checkpoint served is not genuine: %v", err), Old: m.last}
+		return Result{}, &Alarm{Reason: fmt.Sprintf("the checkpoint served is not genuine: %s", clip(err)), Old: m.last}
 	}
 	res := Result{Checkpoint: cp, From: -1}
 	if m.last != nil {
@@ -145,7 +157,7 @@ func (m *Monitor) checkConsistency(ctx context.Context, old, cp ledger.Checkpoin
 	}
 	var a consistencyAnswer
 	if err := json.Unmarshal(body, &a); err != nil {
-		return fmt.Errorf("consistency proof: %w", err)
+		return fmt.Errorf("consistency proof: %s", clip(err))
 	}
 	alarm := func(format string, args ...any) error {
 		return &Alarm{Reason: fmt.Sprintf(format, args...), Old: &old, New: &cp}
@@ -162,7 +174,7 @@ func (m *Monitor) checkConsistency(ctx context.Context, old, cp ledger.Checkpoin
 		return alarm("the consistency proof from %d to %d is malformed", old.Size, cp.Size)
 	}
 	if err := ledger.CheckConsistency(old, cp, tlog.TreeProof(proof)); err != nil {
-		return alarm("the log of size %d does not extend the log of size %d: %v", cp.Size, old.Size, err)
+		return alarm("the log of size %d does not extend the log of size %d: %s", cp.Size, old.Size, clip(err))
 	}
 	return nil
 }
@@ -194,7 +206,7 @@ func (m *Monitor) verifiers(ctx context.Context) (note.Verifiers, error) {
 		} `json:"keys"`
 	}
 	if err := json.Unmarshal(body, &keys); err != nil {
-		return nil, fmt.Errorf("ledger keys: %w", err)
+		return nil, fmt.Errorf("ledger keys: %s", clip(err))
 	}
 	var vkeys []string
 	for _, k := range keys.Keys {
@@ -230,7 +242,41 @@ func (m *Monitor) get(ctx context.Context, path string, q url.Values) ([]byte, e
 		return nil, fmt.Errorf("GET %s: %w", path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s: %s", path, resp.Status, strings.TrimSpace(string(body)))
+		return nil, fmt.Errorf("GET %s: %s: %s", path, Excerpt([]byte(resp.Status)), Excerpt(bytes.TrimSpace(body)))
 	}
 	return body, nil
+}
+
+// ExcerptBytes is the most of a response body an error quotes.
+const ExcerptBytes = 200
+
+// Excerpt is a short, printable quotation of what a service sent: the
+// first ExcerptBytes bytes with every control character, invalid UTF-8
+// and non-ASCII rune escaped, so a hostile or broken service cannot flood
+// the terminal or drive it with escape sequences.
+func Excerpt(b []byte) string {
+	cut := len(b) > ExcerptBytes
+	if cut {
+		b = b[:ExcerptBytes]
+	}
+	s := strconv.QuoteToASCII(string(b))
+	s = s[1 : len(s)-1]
+	if cut {
+		s += fmt.Sprintf("… (%d bytes shown)", ExcerptBytes)
+	}
+	return s
+}
+
+// clip bounds an error that may quote what the service sent (the parsers
+// quote with %q, which escapes but does not shorten).
+func clip(err error) string {
+	s := err.Error()
+	if len(s) <= 2*ExcerptBytes {
+		return s
+	}
+	s = s[:2*ExcerptBytes]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
 }
