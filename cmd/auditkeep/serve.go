@@ -4,16 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/auditkeep/auditkeep/internal/app"
 	"github.com/auditkeep/auditkeep/internal/notary"
+	"github.com/auditkeep/auditkeep/internal/safefile"
 	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
@@ -68,6 +69,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
+	warnFileModes(log, a.Store)
 	if err := c.bootstrap(ctx, a.Tenants, env, log); err != nil {
 		a.Close(ctx)
 		return err
@@ -118,7 +120,16 @@ func (c *ServeCmd) bootstrap(ctx context.Context, tenants *tenant.Service, env *
 	if path == "" {
 		path = filepath.Join(app.DataDir(c.DB), "auditkeep.admin-key")
 	}
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+	// Never over an existing file nor through a symbolic link: either
+	// could hand the key to whoever put it there. The key is still shown
+	// once on stdout.
+	err = safefile.WriteNew(path, []byte(secret+"\n"))
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		fmt.Fprintf(env.Stdout, "Created tenant %q (%s) and its admin key. It is shown only this once:\n\n    %s\n\nIt is NOT saved: %s already exists (or is a symbolic link) and was left as it is.\n\n", t.Name, t.ID, secret, path)
+		log.Warn("bootstrap admin key not saved: the key file exists and was not replaced", slog.String("key_file", path))
+		return nil
+	case err != nil:
 		return fmt.Errorf("save admin key: %w", err)
 	}
 	fmt.Fprintf(env.Stdout, "Created tenant %q (%s) and its admin key. It is shown only this once:\n\n    %s\n\nIt is also saved in %s (mode 0600).\n\n", t.Name, t.ID, secret, path)

@@ -7,11 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"strings"
 	"time"
 
 	"github.com/auditkeep/auditkeep/internal/ledger"
+	"github.com/auditkeep/auditkeep/internal/safefile"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
 
@@ -32,32 +33,31 @@ func ParseMasterKey(s string) ([]byte, error) {
 }
 
 // LoadOrCreateMasterKey reads the master key file at path, creating it
-// (mode 0600, 32 random bytes in hex) when it does not exist.
+// (mode 0600, 32 random bytes in hex) when it does not exist. It never
+// replaces a file that is there and never follows a symbolic link: a key
+// written through one could land where others read it.
 func LoadOrCreateMasterKey(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path)
 	if err == nil {
 		return ParseMasterKey(string(b))
 	}
-	if !errors.Is(err, os.ErrNotExist) {
+	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
 	key := make([]byte, MasterKeySize)
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			// Another process made it first: use theirs.
-			return LoadOrCreateMasterKey(path)
+	err = safefile.WriteNew(path, []byte(hex.EncodeToString(key)+"\n"))
+	if errors.Is(err, fs.ErrExist) {
+		// Another process made it first, or something appeared there
+		// (a symbolic link is refused by ReadFile): use theirs, or fail.
+		if b, err = safefile.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("master key: %w", err)
 		}
-		return nil, fmt.Errorf("master key: %w", err)
+		return ParseMasterKey(string(b))
 	}
-	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("master key: %w", err)
-	}
-	if err := f.Close(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
 	return key, nil
