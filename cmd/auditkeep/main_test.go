@@ -49,9 +49,9 @@ type proc struct {
 
 var listening = regexp.MustCompile(`msg=listening addr=(http://\S+)`)
 
-func startServe(t *testing.T, db, keyFile string) *proc {
+func startServe(t *testing.T, db, keyFile string, extra ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--db", db, "--addr", "127.0.0.1:0", "--admin-key-file", keyFile)
+	cmd := exec.Command(binary, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--admin-key-file", keyFile}, extra...)...)
 	cmd.Env = append(os.Environ(), "AUDITKEEP_LOG_LEVEL=info")
 	pr, pw := io.Pipe()
 	cmd.Stderr = pw

@@ -29,6 +29,7 @@ type ServeCmd struct {
 	AdminKeyFile    string        `help:"Where the bootstrap admin key is saved (mode 0600); default auditkeep.admin-key beside the database ($AUDITKEEP_ADMIN_KEY_FILE)."`
 	ShutdownTimeout time.Duration `default:"30s" help:"How long shutdown waits for requests and queued events ($AUDITKEEP_SHUTDOWN_TIMEOUT)."`
 	NoLedger        bool          `help:"Benchmarks only: skip the ledger (no proofs, cannot be verified) ($AUDITKEEP_NO_LEDGER)."`
+	KeyCacheFlags
 	LedgerFlags
 }
 
@@ -61,7 +62,7 @@ func (l *LedgerFlags) config(db string, cfg *app.Config) error {
 func (c *ServeCmd) Run(env *Env) error {
 	log := newLogger(env.Stderr, c.LogFormat, c.LogLevel)
 	ctx := env.Ctx
-	cfg := app.Config{DB: c.DB, NoLedger: c.NoLedger, MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, Log: log}
+	cfg := app.Config{DB: c.DB, NoLedger: c.NoLedger, MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, Log: log, KeyCache: c.KeyCacheFlags.config(), NoKeyCache: c.KeyCacheSize == 0}
 	if err := c.LedgerFlags.config(c.DB, &cfg); err != nil {
 		return err
 	}

@@ -45,6 +45,9 @@ type Config struct {
 	CheckpointInterval time.Duration
 	// LogName starts every tenant's ledger origin.
 	LogName string
+	// KeyCache bounds the in-memory cache of API keys (zero: defaults).
+	KeyCache   auth.CacheConfig
+	NoKeyCache bool
 }
 
 // App is a running service without its listener.
@@ -58,6 +61,9 @@ type App struct {
 	seq     *ingest.Sequencer
 	stop    context.CancelFunc
 	done    chan struct{}
+	// watching is closed when the key cache has stopped watching the store
+	// (nil without a cache).
+	watching chan struct{}
 }
 
 // Open opens the database (migrating it) and builds the service.
@@ -118,11 +124,20 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		}
 	}()
 	a.Ingest = &ingest.Service{Store: st, Sequencer: a.seq}
+	authn := &auth.Authenticator{Store: st}
+	if !cfg.NoKeyCache {
+		authn.Cache = auth.NewKeyCache(cfg.KeyCache)
+		a.watching = make(chan struct{})
+		go func() {
+			defer close(a.watching)
+			authn.Cache.Watch(rctx, st)
+		}()
+	}
 	a.HTTP = httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, MaxBatch: cfg.MaxBatch}, httpapi.Deps{
 		Store:    st,
 		Ingest:   a.Ingest,
 		Query:    a.Query,
-		Auth:     &auth.Authenticator{Store: st},
+		Auth:     authn,
 		Tenants:  a.Tenants,
 		Notary:   a.Notary,
 		Log:      cfg.Log,
@@ -145,6 +160,9 @@ func (a *App) Close(ctx context.Context) error {
 	serr := a.seq.Close(ctx)
 	a.stop()
 	<-a.done
+	if a.watching != nil {
+		<-a.watching
+	}
 	if a.Notary != nil {
 		// Sign what the last groups committed, so a clean stop leaves every
 		// event under a checkpoint.

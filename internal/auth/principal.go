@@ -18,7 +18,9 @@ type Principal struct {
 	KeyID    uuid.UUID
 	TenantID uuid.UUID
 	Scopes   []string
-	// Tenants is the key's tenant and all its descendants.
+	// Tenants is the key's tenant and all its descendants. Scopes and
+	// Tenants may be shared with other requests (the key cache): read them,
+	// never modify them.
 	Tenants []uuid.UUID
 }
 
@@ -41,6 +43,8 @@ func (p *Principal) Reaches(tenant uuid.UUID) bool { return slices.Contains(p.Te
 // Authenticator checks keys against the store.
 type Authenticator struct {
 	Store store.Store
+	// Cache, when set, answers for keys recently seen (see KeyCache).
+	Cache *KeyCache
 }
 
 // Authenticate resolves a presented secret used from addr. Every failure
@@ -53,24 +57,54 @@ func (a *Authenticator) Authenticate(ctx context.Context, secret string, addr ne
 	if !looksLikeKey(secret) {
 		return nil, fmt.Errorf("%w: malformed API key", event.ErrUnauthorized)
 	}
-	k, err := a.Store.KeyByHash(ctx, HashSecret(secret))
-	if errors.Is(err, event.ErrNotFound) {
-		return nil, fmt.Errorf("%w: unknown API key", event.ErrUnauthorized)
-	}
+	e, err := a.key(ctx, HashSecret(secret))
 	if err != nil {
 		return nil, err
 	}
+	k := e.key
 	if !k.RevokedAt.IsZero() {
 		return nil, fmt.Errorf("%w: revoked API key", event.ErrUnauthorized)
 	}
 	if !Allowed(k.AllowIPs, addr) {
 		return nil, fmt.Errorf("%w: API key not allowed from %s", event.ErrUnauthorized, addr)
 	}
-	tenants, err := a.Store.Subtree(ctx, k.TenantID)
-	if err != nil {
-		return nil, err
+	return &Principal{KeyID: k.ID, TenantID: k.TenantID, Scopes: k.Scopes, Tenants: e.tenants}, nil
+}
+
+// key finds the key of hash and the subtree it reaches, from the cache
+// when it holds them. A revoked key is returned (and cached) as such.
+func (a *Authenticator) key(ctx context.Context, hash []byte) (cachedKey, error) {
+	var gen uint64
+	if a.Cache != nil {
+		e, found, unknown, g := a.Cache.lookup(hash)
+		switch {
+		case found:
+			return e, nil
+		case unknown:
+			return e, fmt.Errorf("%w: unknown API key", event.ErrUnauthorized)
+		}
+		gen = g
 	}
-	return &Principal{KeyID: k.ID, TenantID: k.TenantID, Scopes: k.Scopes, Tenants: tenants}, nil
+	k, err := a.Store.KeyByHash(ctx, hash)
+	if errors.Is(err, event.ErrNotFound) {
+		if a.Cache != nil {
+			a.Cache.putUnknown(hash, gen)
+		}
+		return cachedKey{}, fmt.Errorf("%w: unknown API key", event.ErrUnauthorized)
+	}
+	if err != nil {
+		return cachedKey{}, err
+	}
+	e := cachedKey{key: k}
+	if k.RevokedAt.IsZero() {
+		if e.tenants, err = a.Store.Subtree(ctx, k.TenantID); err != nil {
+			return cachedKey{}, err
+		}
+	}
+	if a.Cache != nil {
+		a.Cache.put(hash, e, gen)
+	}
+	return e, nil
 }
 
 // Allowed reports whether addr is in the allow-list; an empty list allows

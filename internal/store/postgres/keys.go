@@ -104,12 +104,23 @@ func (s *Store) Keys(ctx context.Context, tenant uuid.UUID) ([]store.Key, error)
 // RevokeKey implements store.Store. Revoking a revoked key keeps the first
 // revocation time.
 func (s *Store) RevokeKey(ctx context.Context, id uuid.UUID, at time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2`, dbTime(at), id)
+	var found bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2`, dbTime(at), id)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		found = true
+		// Every serve process on this database drops the key from its
+		// cache when this commits.
+		return notifyKeys(ctx, tx, id.String())
+	})
 	if err != nil {
 		return translate(err)
 	}
-	if tag.RowsAffected() == 0 {
+	if !found {
 		return fmt.Errorf("key %s: %w", id, event.ErrNotFound)
 	}
+	s.watchers.Tell(store.Change{Key: id})
 	return nil
 }

@@ -28,15 +28,24 @@ func (s *Store) CreateTenant(ctx context.Context, t *store.Tenant) error {
 	// both are written in one statement. Tenants are never deleted, so the
 	// parent read above cannot go stale; the foreign key checks it anyway.
 	var pk int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO tenants (pk, id, name, kind, ref, parent_pk, path, created_at)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO tenants (pk, id, name, kind, ref, parent_pk, path, created_at)
 		SELECT n.pk, $1, $2, $3, $4, $5, $6::text || n.pk || '/', $7
 		FROM (SELECT nextval(pg_get_serial_sequence('tenants', 'pk')) AS pk) n
 		RETURNING pk`,
-		t.ID, t.Name, t.Kind, nullString(t.Ref), parentPK, parentPath, dbTime(t.CreatedAt)).Scan(&pk)
+			t.ID, t.Name, t.Kind, nullString(t.Ref), parentPK, parentPath, dbTime(t.CreatedAt)).Scan(&pk)
+		if err != nil {
+			return err
+		}
+		// A new tenant widens the subtree its ancestors' keys reach, which
+		// every serve process caches with the key.
+		return notifyKeys(ctx, tx, "*")
+	})
 	if err != nil {
 		return fmt.Errorf("tenant: %w", translate(err))
 	}
 	s.remember(t.ID, pk)
+	s.watchers.Tell(store.Change{All: true})
 	return nil
 }
 

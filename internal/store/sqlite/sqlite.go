@@ -54,6 +54,8 @@ type Store struct {
 
 	tails *store.Tails // the ledger's right edges, owned by the writer
 
+	watchers store.Watchers // told of revoked keys and new tenants
+
 	mu      sync.Mutex
 	tenants map[uuid.UUID]int64 // id → pk; tenants are never deleted
 	ids     map[int64]uuid.UUID // pk → id

@@ -43,6 +43,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *store.Tenant) error {
 		return translate(err)
 	}
 	s.remember(t.ID, pk)
+	s.watchers.Tell(store.Change{All: true})
 	return nil
 }
 
@@ -273,6 +274,7 @@ func (s *Store) RevokeKey(ctx context.Context, id uuid.UUID, at time.Time) error
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("key %s: %w", id, event.ErrNotFound)
 	}
+	s.watchers.Tell(store.Change{Key: id})
 	return nil
 }
 
