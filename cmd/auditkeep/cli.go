@@ -24,6 +24,7 @@ type Env struct {
 type CLI struct {
 	Serve   ServeCmd   `cmd:"" help:"Run the HTTP service."`
 	Migrate MigrateCmd `cmd:"" help:"Bring the database schema up to date and exit."`
+	Backup  BackupCmd  `cmd:"" help:"Copy a SQLite database consistently while it is in use (PostgreSQL: pg_dump)."`
 	Tenant  TenantCmd  `cmd:"" help:"Create and list tenants."`
 	Key     KeyCmd     `cmd:"" help:"Create, list and revoke API keys."`
 	Bench   BenchCmd   `cmd:"" help:"Run the benchmarks of docs/BENCHMARKS.md."`
