@@ -149,3 +149,35 @@ func (e *Event) CommitPayload(rnd io.Reader) error {
 	e.PayloadDigest = h.Sum(nil)
 	return nil
 }
+
+// DefaultMaxSize is the default bound on Size: four times the largest
+// metadata object, big enough for any event a writer means to send and
+// small enough that a page of maximum-size events stays a few megabytes.
+const DefaultMaxSize = 256 << 10
+
+// fixedSize stands for the fixed-width fields (ids, seq, times, level,
+// enums), so that Size counts what a row costs, not only its texts.
+const fixedSize = 64
+
+// Size is the event's size as stored: every text, targets, changes with
+// their values, labels, metadata and payload, together. It is what the
+// ingest bound on one event (--max-event-bytes) measures, after
+// Normalize has put the JSON parts in canonical form.
+func (e *Event) Size() int {
+	n := fixedSize + len(e.IdempotencyKey) + len(e.Category) + len(e.Action) +
+		len(e.ActionType) + len(e.Status) + len(e.Summary) + len(e.Details) +
+		len(e.Actor.Type) + len(e.Actor.ID) + len(e.Actor.Name) + len(e.Actor.Email) +
+		len(e.Subject.Type) + len(e.Subject.ID) + len(e.ExternalRef) + len(e.Context) +
+		len(e.RequestID) + len(e.SessionID) + len(e.Channel) + len(e.Source) +
+		len(e.Reason) + len(e.Metadata) + len(e.Payload)
+	for _, t := range e.Targets {
+		n += len(t.Type) + len(t.ID) + len(t.Name)
+	}
+	for _, c := range e.Changes {
+		n += len(c.Field) + len(c.Old) + len(c.New)
+	}
+	for k, v := range e.Labels {
+		n += len(k) + len(v)
+	}
+	return n
+}

@@ -150,3 +150,43 @@ func TestExportRoundTrip(t *testing.T) {
 		t.Errorf("LeafData is not in canonical form:\n%s\n%s", LeafData(&e), c)
 	}
 }
+
+// Go's zero time is what Normalize takes for "not sent"; a writer who sends
+// it, or another clock's zero, must get an error, not the time of receipt.
+func TestFromInputRefusesSentinelTimes(t *testing.T) {
+	now := time.Now()
+	for _, s := range []string{"0001-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "0001-01-01T01:00:00+01:00", "1900-01-01T00:00:00Z", "1969-12-31T23:59:59.999999Z", "1970-01-01T00:00:00Z"} {
+		e, _, err := FromInput(&JSON{Action: "x", OccurredAt: s})
+		if err == nil {
+			err = Normalize(&e, now)
+		}
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != "occurred_at" || !strings.Contains(fe.Message, "after 1970-01-01T00:00:00Z") {
+			t.Errorf("occurred_at %s: err = %v (stored as %v), want a FieldError on occurred_at", s, err, e.OccurredAt)
+		}
+	}
+	e, _, err := FromInput(&JSON{Action: "x", OccurredAt: "1970-01-01T00:00:00.000001Z"})
+	if err == nil {
+		err = Normalize(&e, now)
+	}
+	if err != nil || e.OccurredAt.UnixMicro() != 1 {
+		t.Errorf("the first microsecond after the epoch: %v, %v", e.OccurredAt, err)
+	}
+}
+
+func TestSizeCountsEveryPart(t *testing.T) {
+	base := Event{Action: "x"}
+	parts := map[string]Event{
+		"details":  {Action: "x", Details: strings.Repeat("d", 1000)},
+		"metadata": {Action: "x", Metadata: []byte(`{"a":"` + strings.Repeat("m", 1000) + `"}`)},
+		"payload":  {Action: "x", Payload: []byte(`"` + strings.Repeat("p", 1000) + `"`)},
+		"changes":  {Action: "x", Changes: []Change{{Field: "f", New: []byte(`"` + strings.Repeat("c", 1000) + `"`)}}},
+		"labels":   {Action: "x", Labels: map[string]string{"k": strings.Repeat("l", 1000)}},
+		"targets":  {Action: "x", Targets: []Target{{Type: "t", ID: strings.Repeat("i", 1000)}}},
+	}
+	for name, e := range parts {
+		if d := e.Size() - base.Size(); d < 1000 {
+			t.Errorf("%s adds %d bytes, want at least 1000", name, d)
+		}
+	}
+}

@@ -159,6 +159,12 @@ func FromInput(j *JSON) (Event, string, error) {
 		if err != nil {
 			return e, "", Invalid("occurred_at", "must be an RFC 3339 date-time, like 2024-06-12T09:14:33Z")
 		}
+		// Checked here, not only in Normalize: 0001-01-01T00:00:00Z is Go's
+		// zero time, which Normalize would take for "not sent" and replace
+		// by the time of receipt.
+		if !t.After(minOccurredAt) {
+			return e, "", Invalid("occurred_at", occurredRange)
+		}
 		e.OccurredAt = t
 	}
 	if j.Level != nil && *j.Level == 0 {
@@ -282,8 +288,23 @@ func ParseTime(s string) (time.Time, error) {
 
 // DecodeStrict decodes one JSON value from r into v, refusing unknown
 // fields and trailing data, and names the offending field in the error.
+// The raw bytes are checked first (see CheckJSON), so invalid text,
+// duplicate keys and keys that differ only by case are refused rather than
+// silently repaired or resolved last-wins.
 func DecodeStrict(r io.Reader, v any) error {
-	dec := json.NewDecoder(r)
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return jsonError(err)
+	}
+	return DecodeStrictBytes(raw, v)
+}
+
+// DecodeStrictBytes is DecodeStrict over a byte slice.
+func DecodeStrictBytes(b []byte, v any) error {
+	if err := CheckJSON(b, v); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -296,9 +317,6 @@ func DecodeStrict(r io.Reader, v any) error {
 	}
 	return nil
 }
-
-// DecodeStrictBytes is DecodeStrict over a byte slice.
-func DecodeStrictBytes(b []byte, v any) error { return DecodeStrict(bytes.NewReader(b), v) }
 
 func jsonError(err error) error {
 	var te *json.UnmarshalTypeError

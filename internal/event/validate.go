@@ -11,8 +11,14 @@ import (
 // drift; a day is generous for drift and still rejects a mistyped year.
 const MaxFuture = 24 * time.Hour
 
-// minOccurredAt is the earliest accepted occurred_at.
+// minOccurredAt bounds occurred_at from below, exclusively. No audited
+// system acted before the Unix epoch, and the dates at or before it that
+// writers send (0001-01-01, 1900-01-01, 1970-01-01T00:00:00Z) are zero
+// values of some clock, not times: storing one would put the event at
+// the start of every time-ordered read and hide that its time is unknown.
 var minOccurredAt = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const occurredRange = "must be after 1970-01-01T00:00:00Z and at most 24h after the time of receipt"
 
 // Normalize validates e as a writer sent it and fills in the defaults:
 // occurred_at = now, action_type active, status success, level 1. Times are
@@ -26,11 +32,8 @@ func Normalize(e *Event, now time.Time) error {
 		e.OccurredAt = now
 	}
 	e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Microsecond)
-	if e.OccurredAt.Before(minOccurredAt) {
-		return Invalid("occurred_at", "must not be before 1970-01-01T00:00:00Z")
-	}
-	if e.OccurredAt.After(now.Add(MaxFuture)) {
-		return Invalid("occurred_at", "must not be more than 24h after the time of receipt")
+	if !e.OccurredAt.After(minOccurredAt) || e.OccurredAt.After(now.Add(MaxFuture)) {
+		return Invalid("occurred_at", occurredRange)
 	}
 	if strings.TrimSpace(e.Action) == "" {
 		return Invalid("action", "is required and must not be empty")

@@ -76,6 +76,13 @@ func (s *Server) decodeEvents(body []byte) ([]ingest.Input, bool, error) {
 		in, err := input(&j)
 		return []ingest.Input{in}, false, err
 	}
+	// The wrapper decoded into a map above, which keeps the last of two
+	// "events" keys; the items are checked one by one below.
+	if err := event.CheckJSON(body, (*struct {
+		Events []json.RawMessage `json:"events"`
+	})(nil)); err != nil {
+		return nil, true, err
+	}
 	if len(top) != 1 {
 		for k := range top {
 			if k != "events" {
