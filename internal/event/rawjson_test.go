@@ -95,14 +95,14 @@ func TestDecodeStrictKeepsWhatIsFine(t *testing.T) {
 // Syntax errors and unknown fields keep the decoder's own message.
 func TestDecodeStrictLeavesSyntaxToTheDecoder(t *testing.T) {
 	for body, want := range map[string]string{
-		`{"action":"x"`:                 "unexpected end",
-		`{"action":"x",}`:               "not valid JSON",
-		`{"action":"x","nope":1}`:       "nope: is not a known field",
-		`{"nope":1,"NOPE":2}`:           "nope: is not a known field",
-		`{"action":"\x01"}`:             "not valid JSON",
-		`{"action":"\q"}`:               "not valid JSON",
-		`{"action":"\u12"}`:             "not valid JSON",
-		`{"action":"x"} {}`:             "unexpected data",
+		`{"action":"x"`:                  "unexpected end",
+		`{"action":"x",}`:                "not valid JSON",
+		`{"action":"x","nope":1}`:        "nope: is not a known field",
+		`{"nope":1,"NOPE":2}`:            "nope: is not a known field",
+		`{"action":"\x01"}`:              "not valid JSON",
+		`{"action":"\q"}`:                "not valid JSON",
+		`{"action":"\u12"}`:              "not valid JSON",
+		`{"action":"x"} {}`:              "unexpected data",
 		`{"metadata":` + deep(100) + `}`: "",
 	} {
 		var j JSON
