@@ -26,6 +26,7 @@ type ServeCmd struct {
 	LogLevel        string        `enum:"debug,info,warn,error" default:"info" help:"Least level logged ($AUDITKEEP_LOG_LEVEL)."`
 	MaxBody         int64         `default:"8388608" help:"Largest request body, in bytes ($AUDITKEEP_MAX_BODY)."`
 	MaxBatch        int           `default:"1000" help:"Most events in one POST /v1/events ($AUDITKEEP_MAX_BATCH)."`
+	MaxEventBytes   int           `default:"262144" help:"Largest stored size of one event, all fields together, in bytes ($AUDITKEEP_MAX_EVENT_BYTES)."`
 	AdminKeyFile    string        `help:"Where the bootstrap admin key is saved (mode 0600); default auditkeep.admin-key beside the database ($AUDITKEEP_ADMIN_KEY_FILE)."`
 	ShutdownTimeout time.Duration `default:"30s" help:"How long shutdown waits for requests and queued events ($AUDITKEEP_SHUTDOWN_TIMEOUT)."`
 	NoLedger        bool          `help:"Benchmarks only: skip the ledger (no proofs, cannot be verified) ($AUDITKEEP_NO_LEDGER)."`
@@ -62,7 +63,7 @@ func (l *LedgerFlags) config(db string, cfg *app.Config) error {
 func (c *ServeCmd) Run(env *Env) error {
 	log := newLogger(env.Stderr, c.LogFormat, c.LogLevel)
 	ctx := env.Ctx
-	cfg := app.Config{DB: c.DB, NoLedger: c.NoLedger, MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, Log: log, KeyCache: c.KeyCacheFlags.config(), NoKeyCache: c.KeyCacheSize == 0}
+	cfg := app.Config{DB: c.DB, NoLedger: c.NoLedger, MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxEventBytes: c.MaxEventBytes, Log: log, KeyCache: c.KeyCacheFlags.config(), NoKeyCache: c.KeyCacheSize == 0}
 	if err := c.LedgerFlags.config(c.DB, &cfg); err != nil {
 		return err
 	}

@@ -31,7 +31,9 @@ type Config struct {
 	NoLedger bool
 	MaxBody  int64
 	MaxBatch int
-	Log      *slog.Logger
+	// MaxEventBytes bounds one event's stored size; 0 is the default.
+	MaxEventBytes int
+	Log           *slog.Logger
 
 	// MasterKey seals the ledger's signing keys in the store; when nil it
 	// is read from (or made in) MasterKeyFile.
@@ -123,7 +125,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 			a.Notary.Run(rctx)
 		}
 	}()
-	a.Ingest = &ingest.Service{Store: st, Sequencer: a.seq}
+	a.Ingest = &ingest.Service{Store: st, Sequencer: a.seq, MaxEventBytes: cfg.MaxEventBytes}
 	authn := &auth.Authenticator{Store: st}
 	if !cfg.NoKeyCache {
 		authn.Cache = auth.NewKeyCache(cfg.KeyCache)

@@ -26,7 +26,7 @@ type errorBody struct {
 
 func TestIngestBadInput(t *testing.T) {
 	apitest.EachEngine(t, func(t *testing.T, engine string) {
-		s := apitest.New(t, engine, func(c *app.Config) { c.MaxBody = 4096; c.MaxBatch = 3 })
+		s := apitest.New(t, engine, func(c *app.Config) { c.MaxBody = 4096; c.MaxBatch = 3; c.MaxEventBytes = 2048 })
 		other := s.Tenant("other root", "", "other", uuid.Nil)
 		// A sibling tree the admin's child key may not write.
 		child := s.Tenant("child", "merchant", "child", uuid.Nil)
@@ -81,6 +81,9 @@ func TestIngestBadInput(t *testing.T) {
 			{"batch year 1", s.AdminKey, `{"events":[{"action":"a"},{"action":"b","occurred_at":"0001-01-01T00:00:00Z"}]}`, 400, "events[1].occurred_at"},
 			{"bad label key", s.AdminKey, `{"action":"x","labels":{"a b":"c"}}`, 400, "labels"},
 			{"oversize body", s.AdminKey, big, 413, "body"},
+			{"oversize event", s.AdminKey, `{"action":"x","summary":"` + strings.Repeat("s", 1000) + `","metadata":{"m":"` + strings.Repeat("m", 1000) + `"}}`, 413, ""},
+			{"oversize event by its changes", s.AdminKey, `{"action":"x","changes":[{"field":"f","old":"` + strings.Repeat("o", 1100) + `","new":"` + strings.Repeat("n", 1100) + `"}]}`, 413, ""},
+			{"oversize event in a batch", s.AdminKey, `{"events":[{"action":"a"},{"action":"b","details":"` + strings.Repeat("d", 2100) + `"}]}`, 413, "events[1]"},
 			{"tenant not writable", childKey, `{"action":"x","tenant":"other"}`, 403, "tenant"},
 			{"parent not writable", childKey, `{"action":"x","tenant":"` + s.Root.ID.String() + `"}`, 403, "tenant"},
 			{"unknown tenant", s.AdminKey, `{"action":"x","tenant":"nobody"}`, 403, "tenant"},
@@ -239,4 +242,22 @@ func TestTenantIsolation(t *testing.T) {
 			t.Errorf("stored %d events, want 3", n)
 		}
 	})
+}
+
+// The default bound counts the payload and metadata with the rest: each is
+// within its own limit, together they are over 256 KiB.
+func TestIngestMaxEventBytesDefault(t *testing.T) {
+	s := apitest.New(t, "sqlite")
+	body := `{"action":"x","metadata":{"m":"` + strings.Repeat("m", 60<<10) + `"},"payload":{"p":"` + strings.Repeat("p", 200<<10) + `"}}`
+	r := s.Do("POST", "/v1/events", s.AdminKey, body)
+	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(string(r.Body), "over the limit of 262144") {
+		t.Errorf("status %d, body %.300s; want 413 naming the limit", r.Status, r.Body)
+	}
+	small := `{"action":"x","metadata":{"m":"` + strings.Repeat("m", 60<<10) + `"},"payload":{"p":"` + strings.Repeat("p", 150<<10) + `"}}`
+	if r := s.Do("POST", "/v1/events", s.AdminKey, small); r.Status != http.StatusCreated {
+		t.Errorf("an event under the bound: status %d, body %.300s", r.Status, r.Body)
+	}
+	if n := s.Count(); n != 1 {
+		t.Errorf("stored %d events, want 1", n)
+	}
 }

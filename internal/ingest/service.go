@@ -20,6 +20,9 @@ type Service struct {
 	Sequencer *Sequencer
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// MaxEventBytes bounds one event's stored size (event.Event.Size);
+	// event.DefaultMaxSize when 0.
+	MaxEventBytes int
 }
 
 // Writer is the key that writes: its own tenant (the default for events
@@ -90,6 +93,13 @@ func (s *Service) Ingest(ctx context.Context, w Writer, in []Input, batch bool) 
 func (s *Service) prepare(ctx context.Context, w Writer, e *event.Event, tenantRef string, now time.Time, resolved map[string]uuid.UUID) error {
 	if err := event.Normalize(e, now); err != nil {
 		return err
+	}
+	limit := s.MaxEventBytes
+	if limit <= 0 {
+		limit = event.DefaultMaxSize
+	}
+	if n := e.Size(); n > limit {
+		return &event.FieldError{Message: fmt.Sprintf("the event is %d bytes stored, over the limit of %d (all fields together)", n, limit), Kind: event.ErrTooLarge}
 	}
 	e.TenantID = w.Tenant
 	if tenantRef != "" {
