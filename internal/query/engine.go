@@ -56,6 +56,10 @@ type Request struct {
 	// Tenants, when set, narrows the scope to these tenants (those outside
 	// the scope are ignored, so a foreign tenant selects nothing).
 	Tenants []uuid.UUID
+	// TenantRefs, when set, names tenants (ids or refs) for the read
+	// service to resolve into Tenants; one the key does not reach selects
+	// nothing.
+	TenantRefs []string
 	// TenantSubtrees widens each of Tenants to its descendants (still
 	// within the scope).
 	TenantSubtrees bool
