@@ -14,10 +14,12 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/compat/auditply"
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/compat/fortuna"
 	"github.com/auditkeep/auditkeep/internal/compat/frankieone"
 	"github.com/auditkeep/auditkeep/internal/compat/moyasar"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/ingest"
 	"github.com/auditkeep/auditkeep/internal/notary"
 	"github.com/auditkeep/auditkeep/internal/query"
@@ -34,6 +36,8 @@ type Config struct {
 	// MaxEventBytes bounds one event's stored size; 0 is the default.
 	MaxEventBytes int
 	Log           *slog.Logger
+	// Read bounds every read (query.Limits; zero fields take defaults).
+	Read query.Limits
 
 	// MasterKey seals the ledger's signing keys in the store; when nil it
 	// is read from (or made in) MasterKeyFile.
@@ -57,6 +61,7 @@ type App struct {
 	Store   store.Store
 	Tenants *tenant.Service
 	Query   *query.Engine
+	Read    *query.Service
 	Ingest  *ingest.Service
 	HTTP    *httpapi.Server
 	Notary  *notary.Notary // nil with the ledger off
@@ -125,7 +130,8 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 			a.Notary.Run(rctx)
 		}
 	}()
-	a.Ingest = &ingest.Service{Store: st, Sequencer: a.seq, MaxEventBytes: cfg.MaxEventBytes}
+	a.Ingest = &ingest.Service{Tenants: a.Tenants, Sequencer: a.seq, MaxEventBytes: cfg.MaxEventBytes}
+	a.Read = query.NewService(st, a.Query, a.Tenants, cfg.Read)
 	authn := &auth.Authenticator{Store: st}
 	if !cfg.NoKeyCache {
 		authn.Cache = auth.NewKeyCache(cfg.KeyCache)
@@ -135,21 +141,22 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 			authn.Cache.Watch(rctx, st)
 		}()
 	}
+	keys := &httpx.Authenticator{Keys: authn}
 	a.HTTP = httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, MaxBatch: cfg.MaxBatch}, httpapi.Deps{
-		Store:    st,
+		Read:     a.Read,
 		Ingest:   a.Ingest,
-		Query:    a.Query,
-		Auth:     authn,
+		Auth:     keys,
 		Tenants:  a.Tenants,
 		Notary:   a.Notary,
 		Log:      cfg.Log,
 		Registry: reg,
 	})
-	// The vendor dialects: thin projections onto the same engine.
-	fortuna.Mount(a.HTTP)
-	auditply.Mount(a.HTTP)
-	frankieone.Mount(a.HTTP)
-	moyasar.Mount(a.HTTP)
+	// The vendor dialects: thin projections onto the same read service.
+	d := dialect.Deps{Read: a.Read, Auth: keys, Log: cfg.Log}
+	fortuna.Serve(a.HTTP, d)
+	auditply.Serve(a.HTTP, d)
+	frankieone.Serve(a.HTTP, d)
+	moyasar.Serve(a.HTTP, d)
 	return a, nil
 }
 

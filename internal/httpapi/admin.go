@@ -3,14 +3,12 @@ package httpapi
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/event"
-	"github.com/auditkeep/auditkeep/internal/store"
 	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
@@ -28,7 +26,7 @@ type TenantJSON struct {
 }
 
 // ToTenantJSON renders a tenant.
-func ToTenantJSON(t store.Tenant) TenantJSON {
+func ToTenantJSON(t tenant.Tenant) TenantJSON {
 	j := TenantJSON{ID: t.ID.String(), Name: t.Name, Kind: t.Kind, Ref: t.Ref, CreatedAt: t.CreatedAt.Format(time.RFC3339)}
 	if t.Parent != uuid.Nil {
 		j.Parent = t.Parent.String()
@@ -50,7 +48,7 @@ type KeyJSON struct {
 }
 
 // ToKeyJSON renders a key without its secret.
-func ToKeyJSON(k store.Key) KeyJSON {
+func ToKeyJSON(k tenant.Key) KeyJSON {
 	j := KeyJSON{ID: k.ID.String(), Tenant: k.TenantID.String(), Name: k.Name, Prefix: k.Prefix,
 		Scopes: k.Scopes, AllowIPs: auth.FormatAllowList(k.AllowIPs), CreatedAt: k.CreatedAt.Format(time.RFC3339)}
 	if !k.RevokedAt.IsZero() {
@@ -74,11 +72,11 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	}
 	if in.Parent == "" {
 		in.Parent = p.TenantID.String()
-	} else if !s.reachable(r, p, in.Parent) {
-		s.writeError(w, r, &event.FieldError{Field: "parent", Message: "is not a tenant this key administers", Kind: event.ErrForbidden})
+	} else if err := s.administers(r, p, "parent", in.Parent); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	t, err := s.Tenants.Create(r.Context(), tenant.NewTenant{Name: in.Name, Kind: in.Kind, Ref: in.Ref, Parent: in.Parent})
+	t, err := s.d.Tenants.Create(r.Context(), tenant.NewTenant{Name: in.Name, Kind: in.Kind, Ref: in.Ref, Parent: in.Parent})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -86,23 +84,26 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	writeJSON(w, http.StatusCreated, ToTenantJSON(t))
 }
 
-// reachable reports whether the tenant named by id or ref is in p's subtree.
-func (s *Server) reachable(r *http.Request, p *auth.Principal, idOrRef string) bool {
-	t, err := s.Store.Tenant(r.Context(), idOrRef)
-	return err == nil && p.Reaches(t.ID)
+// administers checks that the tenant field names, by id or ref, is in p's
+// subtree. One that does not exist gets the same answer as one outside;
+// a failing store is its own error.
+func (s *Server) administers(r *http.Request, p *auth.Principal, field, idOrRef string) error {
+	_, err := s.d.Read.Tenant(r.Context(), p, idOrRef)
+	if errors.Is(err, event.ErrNotFound) {
+		return &event.FieldError{Field: field, Message: "is not a tenant this key administers", Kind: event.ErrForbidden}
+	}
+	return err
 }
 
 func (s *Server) listTenants(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	all, err := s.Store.Tenants(r.Context())
+	all, err := s.d.Tenants.List(r.Context(), p.Tenants)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := []TenantJSON{}
-	for _, t := range all {
-		if p.Reaches(t.ID) {
-			out = append(out, ToTenantJSON(t))
-		}
+	out := make([]TenantJSON, len(all))
+	for i, t := range all {
+		out[i] = ToTenantJSON(t)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tenants": out})
 }
@@ -122,11 +123,11 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	}
 	if in.Tenant == "" {
 		in.Tenant = p.TenantID.String()
-	} else if !s.reachable(r, p, in.Tenant) {
-		s.writeError(w, r, &event.FieldError{Field: "tenant", Message: "is not a tenant this key administers", Kind: event.ErrForbidden})
+	} else if err := s.administers(r, p, "tenant", in.Tenant); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	secret, k, err := s.Tenants.CreateKey(r.Context(), tenant.NewKey{Tenant: in.Tenant, Name: in.Name, Scopes: in.Scopes, AllowIPs: in.AllowIPs})
+	secret, k, err := s.d.Tenants.CreateKey(r.Context(), tenant.NewKey{Tenant: in.Tenant, Name: in.Name, Scopes: in.Scopes, AllowIPs: in.AllowIPs})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -137,25 +138,21 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, p *auth.Princ
 }
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	filter := uuid.Nil
-	if t := r.URL.Query().Get("tenant"); t != "" {
-		tn, err := s.Store.Tenant(r.Context(), t)
-		if err != nil || !p.Reaches(tn.ID) {
-			s.writeError(w, r, &event.FieldError{Field: "tenant", Message: "is not a tenant this key administers", Kind: event.ErrForbidden})
+	t := r.URL.Query().Get("tenant")
+	if t != "" {
+		if err := s.administers(r, p, "tenant", t); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
-		filter = tn.ID
 	}
-	keys, err := s.Store.Keys(r.Context(), filter)
+	keys, err := s.d.Tenants.Keys(r.Context(), p.Tenants, t)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := []KeyJSON{}
-	for _, k := range keys {
-		if p.Reaches(k.TenantID) {
-			out = append(out, ToKeyJSON(k))
-		}
+	out := make([]KeyJSON, len(keys))
+	for i, k := range keys {
+		out[i] = ToKeyJSON(k)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"keys": out})
 }
@@ -166,22 +163,7 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		s.writeError(w, r, event.ErrNotFound)
 		return
 	}
-	keys, err := s.Store.Keys(r.Context(), uuid.Nil)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	i := slices.IndexFunc(keys, func(k store.Key) bool { return k.ID == id })
-	// A key outside this admin's subtree is answered as a missing one.
-	if i < 0 || !p.Reaches(keys[i].TenantID) {
-		s.writeError(w, r, event.ErrNotFound)
-		return
-	}
-	if err := s.Store.RevokeKey(r.Context(), id, time.Now()); err != nil && !errors.Is(err, event.ErrNotFound) {
-		s.writeError(w, r, err)
-		return
-	}
-	k, err := s.Store.KeyByHash(r.Context(), keys[i].Hash)
+	k, err := s.d.Tenants.Revoke(r.Context(), p.Tenants, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

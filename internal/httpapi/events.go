@@ -13,7 +13,7 @@ import (
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/ingest"
-	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/query"
 )
 
 // batchJSON is a batch of events to ingest, or the answer to one.
@@ -37,7 +37,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.Ingest.Ingest(r.Context(), ingest.Writer{Tenant: p.TenantID, Tenants: p.Tenants}, inputs, batch)
+	res, err := s.d.Ingest.Ingest(r.Context(), ingest.Writer{Tenant: p.TenantID, Tenants: p.Tenants}, inputs, batch)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -125,7 +125,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		s.writeError(w, r, event.ErrNotFound)
 		return
 	}
-	e, err := s.Store.Event(r.Context(), p.Tenants, ref)
+	e, err := s.d.Read.Event(r.Context(), p, ref)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -134,12 +134,12 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, p *auth.Princi
 }
 
 // parseEventRef reads a numeric id or a uuid.
-func parseEventRef(s string) (store.EventRef, bool) {
+func parseEventRef(s string) (query.EventRef, bool) {
 	if id, err := strconv.ParseInt(s, 10, 64); err == nil && id > 0 {
-		return store.EventRef{ID: id}, true
+		return query.EventRef{ID: id}, true
 	}
 	if u, err := uuid.Parse(s); err == nil && len(s) == 36 {
-		return store.EventRef{UUID: u}, true
+		return query.EventRef{UUID: u}, true
 	}
-	return store.EventRef{}, false
+	return query.EventRef{}, false
 }

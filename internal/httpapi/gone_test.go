@@ -6,7 +6,8 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
 	"github.com/auditkeep/auditkeep/internal/compat/compattest"
-	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 )
 
 // TestClientGone: a client that goes away while the store serves its
@@ -26,7 +27,7 @@ func TestClientGone(t *testing.T) {
 			t.Run(tc.method, func(t *testing.T) {
 				t.Parallel()
 				hanging := &compattest.BrokenStore{Store: s.App.Store, Fail: []string{tc.method}, Hang: true}
-				compattest.CheckClientGone(t, hanging, func(*httpapi.Server) {}, "request cancelled", tc.path, "Authorization", "Bearer "+key)
+				compattest.CheckClientGone(t, hanging, func(httpx.Mux, dialect.Deps) {}, "request cancelled", tc.path, "Authorization", "Bearer "+key)
 			})
 		}
 	})

@@ -20,8 +20,7 @@ import (
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/ledger"
-	"github.com/auditkeep/auditkeep/internal/notary"
-	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/query"
 )
 
 // ledgerParams names the query parameters of each ledger route. The
@@ -67,7 +66,7 @@ type ledgerRequest struct {
 // key's own). A tenant the key does not reach is answered exactly as one
 // that does not exist.
 func (s *Server) ledgerQuery(r *http.Request, p *auth.Principal) (ledgerRequest, error) {
-	if s.Notary == nil {
+	if s.d.Notary == nil {
 		return ledgerRequest{}, errLedgerOff
 	}
 	q := r.URL.Query()
@@ -83,11 +82,8 @@ func (s *Server) ledgerQuery(r *http.Request, p *auth.Principal) (ledgerRequest,
 	}
 	lr := ledgerRequest{q: q, tenant: p.TenantID}
 	if ref := q.Get("tenant"); ref != "" {
-		t, err := s.Store.Tenant(r.Context(), ref)
-		switch {
-		case errors.Is(err, event.ErrNotFound) || (err == nil && !p.Reaches(t.ID)):
-			return ledgerRequest{}, event.ErrNotFound
-		case err != nil:
+		t, err := s.d.Read.Tenant(r.Context(), p, ref)
+		if err != nil {
 			return ledgerRequest{}, err
 		}
 		lr.tenant = t.ID
@@ -117,7 +113,7 @@ func (s *Server) ledgerCheckpoint(w http.ResponseWriter, r *http.Request, p *aut
 		s.writeError(w, r, err)
 		return
 	}
-	cp, err := s.Notary.Checkpoint(r.Context(), lr.tenant, 0)
+	cp, err := s.d.Notary.Checkpoint(r.Context(), lr.tenant, 0)
 	if err != nil {
 		s.writeError(w, r, noCheckpoint(err))
 		return
@@ -175,7 +171,7 @@ func (s *Server) ledgerCheckpoints(w http.ResponseWriter, r *http.Request, p *au
 		s.writeError(w, r, event.Invalid("size", "names one checkpoint; it cannot be combined with after or limit"))
 		return
 	case hasSize:
-		cp, err := s.Notary.Checkpoint(r.Context(), lr.tenant, size)
+		cp, err := s.d.Notary.Checkpoint(r.Context(), lr.tenant, size)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -189,12 +185,12 @@ func (s *Server) ledgerCheckpoints(w http.ResponseWriter, r *http.Request, p *au
 		return
 	}
 	// The store lists a tenant's checkpoints whole; the page is cut here.
-	all, err := s.Store.Checkpoints(r.Context(), lr.tenant, 0, false)
+	all, err := s.d.Read.Checkpoints(r.Context(), p, lr.tenant)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	i, _ := slices.BinarySearchFunc(all, after+1, func(c store.StoredCheckpoint, size int64) int { return cmp.Compare(c.Size, size) })
+	i, _ := slices.BinarySearchFunc(all, after+1, func(c query.Checkpoint, size int64) int { return cmp.Compare(c.Size, size) })
 	page := all[i:min(len(all), i+int(limit))]
 	out := checkpointListJSON{Checkpoints: make([]checkpointJSON, len(page))}
 	for k, c := range page {
@@ -256,7 +252,7 @@ func (s *Server) ledgerInclusion(w http.ResponseWriter, r *http.Request, p *auth
 		s.writeError(w, r, firstField(err))
 		return
 	}
-	out := inclusionJSON{Tenant: lr.tenant.String(), Origin: s.Notary.Origin(lr.tenant)}
+	out := inclusionJSON{Tenant: lr.tenant.String(), Origin: s.d.Notary.Origin(lr.tenant)}
 	ev, hasEvent := lr.q["event"]
 	switch {
 	case hasSeq && hasEvent:
@@ -268,7 +264,7 @@ func (s *Server) ledgerInclusion(w http.ResponseWriter, r *http.Request, p *auth
 			s.writeError(w, r, event.Invalid("event", "must be an event id or uuid"))
 			return
 		}
-		e, err := s.Store.Event(r.Context(), []uuid.UUID{lr.tenant}, ref)
+		e, err := s.d.Read.EventIn(r.Context(), p, lr.tenant, ref)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -278,7 +274,7 @@ func (s *Server) ledgerInclusion(w http.ResponseWriter, r *http.Request, p *auth
 		s.writeError(w, r, event.Invalid("seq", "give seq (the event's position in the log) or event (its id or uuid)"))
 		return
 	}
-	pr, err := s.Notary.ProveInclusion(r.Context(), lr.tenant, seq, size)
+	pr, err := s.d.Notary.ProveInclusion(r.Context(), lr.tenant, seq, size)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -325,13 +321,13 @@ func (s *Server) ledgerConsistency(w http.ResponseWriter, r *http.Request, p *au
 		s.writeError(w, r, event.Invalid("from", "must not be above to"))
 		return
 	}
-	pr, err := s.Notary.ProveConsistency(r.Context(), lr.tenant, from, to)
+	pr, err := s.d.Notary.ProveConsistency(r.Context(), lr.tenant, from, to)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, consistencyJSON{
-		Tenant: lr.tenant.String(), Origin: s.Notary.Origin(lr.tenant),
+		Tenant: lr.tenant.String(), Origin: s.d.Notary.Origin(lr.tenant),
 		From: pr.From.Size, To: pr.To.Size, FromRoot: b64(pr.From.Root), ToRoot: b64(pr.To.Root),
 		Proof: b64s(pr.Proof), FromCheckpoint: string(pr.From.Note), ToCheckpoint: string(pr.To.Note),
 	})
@@ -353,12 +349,12 @@ func (s *Server) ledgerKeys(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		s.writeError(w, r, err)
 		return
 	}
-	keys, err := s.Store.LedgerKeys(r.Context())
+	keys, err := s.d.Read.LedgerKeys(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	active := s.Notary.Keyring().VerifierKeys()[0]
+	active := s.d.Notary.Keyring().VerifierKeys()[0]
 	out := struct {
 		Keys []ledgerKeyJSON `json:"keys"`
 	}{Keys: make([]ledgerKeyJSON, len(keys))}
@@ -386,7 +382,7 @@ func (s *Server) ledgerExport(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		s.writeError(w, r, err)
 		return
 	}
-	cp, err := s.Notary.Checkpoint(r.Context(), lr.tenant, size)
+	cp, err := s.d.Notary.Checkpoint(r.Context(), lr.tenant, size)
 	if err != nil {
 		if size == 0 {
 			err = noCheckpoint(err)
@@ -402,7 +398,7 @@ func (s *Server) ledgerExport(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	h.Set(HeaderCheckpoint, base64.StdEncoding.EncodeToString(cp.Note))
 	cw := &countingWriter{w: w}
 	bw := bufio.NewWriterSize(cw, 64<<10)
-	n, err := notary.Export(r.Context(), s.Store, lr.tenant, cp.Size, bw)
+	n, err := s.d.Read.Export(r.Context(), p, lr.tenant, cp.Size, bw)
 	if err == nil {
 		err = bw.Flush()
 	}

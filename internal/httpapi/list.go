@@ -13,7 +13,6 @@ import (
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/query"
-	"github.com/auditkeep/auditkeep/internal/store"
 )
 
 // listJSON is the answer of GET /v1/events.
@@ -29,12 +28,8 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		s.writeError(w, r, err)
 		return
 	}
-	req.Scope = p.Tenants
-	if req.Tenants, err = s.resolveTenants(r, p, tenants); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	res, err := s.Query.Run(r.Context(), req)
+	req.TenantRefs = tenants
+	res, err := s.d.Read.Run(r.Context(), p, req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -50,26 +45,6 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		out.Total = &res.Total
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// resolveTenants turns tenant ids or refs into ids. One the key does not
-// reach (or that does not exist) selects nothing; it is not an error, so
-// the answer does not reveal which tenants exist.
-func (s *Server) resolveTenants(r *http.Request, p *auth.Principal, refs []string) ([]uuid.UUID, error) {
-	if len(refs) == 0 {
-		return nil, nil
-	}
-	ids := []uuid.UUID{}
-	for _, ref := range refs {
-		t, err := s.Store.Tenant(r.Context(), ref)
-		if err != nil || !p.Reaches(t.ID) {
-			// uuid.Nil is in no scope: it keeps the narrowing non-empty.
-			ids = append(ids, uuid.Nil)
-			continue
-		}
-		ids = append(ids, t.ID)
-	}
-	return ids, nil
 }
 
 // listParam is one parameter of GET /v1/events: how it applies to the
@@ -94,7 +69,7 @@ func strs(dst func(l *listing) *[]string) func(*listing, []string) error {
 	}
 }
 
-func filter(l *listing) *store.Filter { return &l.req.Filter }
+func filter(l *listing) *query.Filter { return &l.req.Filter }
 
 // ListParams names every parameter GET /v1/events takes, besides the
 // label.KEY family.
@@ -229,7 +204,7 @@ var listParams = []listParam{
 			if !ok || typ == "" || id == "" {
 				return event.Invalid("target", "must be TYPE:ID, like kyc_case:42")
 			}
-			l.req.Filter.Targets = append(l.req.Filter.Targets, store.TargetRef{Type: typ, ID: id})
+			l.req.Filter.Targets = append(l.req.Filter.Targets, query.TargetRef{Type: typ, ID: id})
 		}
 		return nil
 	}},
@@ -261,11 +236,11 @@ var listParams = []listParam{
 	}},
 }
 
-var sortFields = map[string]store.SortField{
-	"occurred_at": store.ByOccurredAt,
-	"actor.type":  store.ByActorType,
-	"target.type": store.ByTargetType,
-	"action_type": store.ByActionType,
+var sortFields = map[string]query.SortField{
+	"occurred_at": query.ByOccurredAt,
+	"actor.type":  query.ByActorType,
+	"target.type": query.ByTargetType,
+	"action_type": query.ByActionType,
 }
 
 // timeBound sets the lower (from) or upper (until) time bound; step turns
@@ -313,7 +288,7 @@ func validText(v string) bool {
 // parseList reads GET /v1/events parameters. It returns the tenants named
 // (ids or refs) for the caller to resolve.
 func parseList(q url.Values) (*query.Request, []string, error) {
-	l := &listing{req: &query.Request{Kind: query.Cursor, Limit: 50, Sort: store.Sort{Desc: true}}}
+	l := &listing{req: &query.Request{Kind: query.Cursor, Limit: 50, Sort: query.Sort{Desc: true}}}
 	names := make([]string, 0, len(q))
 	for name := range q {
 		names = append(names, name)

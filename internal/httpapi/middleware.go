@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,20 +9,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/auditkeep/auditkeep/internal/httpx"
 )
-
-type ctxKey struct{}
-
-// requestInfo collects what the request log line reports; authentication
-// fills in the tenant and key.
-type requestInfo struct {
-	tenant, key string
-}
-
-func infoFrom(ctx context.Context) *requestInfo {
-	i, _ := ctx.Value(ctxKey{}).(*requestInfo)
-	return i
-}
 
 type statusWriter struct {
 	http.ResponseWriter
@@ -75,8 +63,8 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
+		ctx, info := httpx.WithRequestInfo(r.Context())
+		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
@@ -105,8 +93,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.Int("status", status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", d),
 				slog.String("remote", r.RemoteAddr),
 			}
-			if info.key != "" {
-				attrs = append(attrs, slog.String("tenant", info.tenant), slog.String("key_id", info.key))
+			if info.Key != "" {
+				attrs = append(attrs, slog.String("tenant", info.Tenant), slog.String("key_id", info.Key))
 			}
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}()

@@ -4,9 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,10 +12,10 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/ingest"
 	"github.com/auditkeep/auditkeep/internal/notary"
 	"github.com/auditkeep/auditkeep/internal/query"
-	"github.com/auditkeep/auditkeep/internal/store"
 	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
@@ -29,14 +27,13 @@ type Config struct {
 	MaxBatch int
 }
 
-// Deps are what the API serves from.
+// Deps are what the API serves from: the services, never the store.
 type Deps struct {
-	Store    store.Store
+	Read     *query.Service
 	Ingest   *ingest.Service
-	Query    *query.Engine
-	Auth     *auth.Authenticator
-	Tenants  *tenant.Service
-	Notary   *notary.Notary // the ledger routes; nil when the ledger is off
+	Auth     *httpx.Authenticator
+	Tenants  *tenant.Service // the admin API's writes
+	Notary   *notary.Notary  // the ledger routes; nil when the ledger is off
 	Log      *slog.Logger
 	Registry *prometheus.Registry
 }
@@ -44,7 +41,7 @@ type Deps struct {
 // Server is the HTTP API.
 type Server struct {
 	cfg     Config
-	Deps    // exported so dialects mounted on the server reach the same parts
+	d       Deps
 	log     *slog.Logger
 	mux     *http.ServeMux
 	metrics *httpMetrics
@@ -61,7 +58,7 @@ func New(cfg Config, d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, Deps: d, log: d.Log, mux: http.NewServeMux(), metrics: newHTTPMetrics(d.Registry)}
+	s := &Server{cfg: cfg, d: d, log: d.Log, mux: http.NewServeMux(), metrics: newHTTPMetrics(d.Registry)}
 	s.routes()
 	return s
 }
@@ -93,6 +90,14 @@ var nativeRoutes = []nativeRoute{
 
 type handler = func(http.ResponseWriter, *http.Request, *auth.Principal)
 
+// The answers to a request without a valid key. Which of an unknown,
+// revoked, malformed or IP-refused key it was stays in the server: telling
+// them apart would help whoever holds a stolen or guessed key.
+var (
+	errNoKey        = &event.FieldError{Message: "an API key is required: send it as Authorization: Bearer KEY", Kind: event.ErrUnauthorized}
+	errUnauthorized = &event.FieldError{Message: "the API key is not valid", Kind: event.ErrUnauthorized}
+)
+
 // publicRoutes need no key.
 var publicRoutes = []string{"GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json"}
 
@@ -109,8 +114,8 @@ func NativeRoutes() []string {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	if s.Registry != nil {
-		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	if s.d.Registry != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.d.Registry, promhttp.HandlerOpts{}))
 	}
 	s.mux.HandleFunc("GET /openapi.json", s.openAPI)
 	for _, r := range nativeRoutes {
@@ -136,23 +141,28 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.Store.Ping(ctx); err != nil {
+	if err := s.d.Read.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "not ready", slog.Any("err", err))
 		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": s.Store.Engine()})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": s.d.Read.Engine()})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": s.Store.Engine()})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": s.d.Read.Engine()})
 }
 
 // native wraps a native-API handler: Bearer authentication, the scope
 // check, and native error bodies.
 func (s *Server) native(scope string, h func(http.ResponseWriter, *http.Request, *auth.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.Authenticate(r, BearerToken(r))
+		token := httpx.BearerToken(r)
+		p, err := s.d.Auth.Authenticate(r, token)
 		if err != nil {
-			if statusOf(err) == http.StatusUnauthorized {
+			if httpx.StatusOf(err) == http.StatusUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="auditkeep"`)
+				err = errUnauthorized
+				if token == "" {
+					err = errNoKey
+				}
 			}
 			s.writeError(w, r, err)
 			return
@@ -163,37 +173,4 @@ func (s *Server) native(scope string, h func(http.ResponseWriter, *http.Request,
 		}
 		h(w, r, p)
 	}
-}
-
-// Authenticate checks a presented key from r's remote address and notes
-// the key on the request log line.
-func (s *Server) Authenticate(r *http.Request, secret string) (*auth.Principal, error) {
-	p, err := s.Auth.Authenticate(r.Context(), secret, ClientAddr(r))
-	if err != nil {
-		return nil, err
-	}
-	if info := infoFrom(r.Context()); info != nil {
-		info.tenant, info.key = p.TenantID.String(), p.KeyID.String()
-	}
-	return p, nil
-}
-
-// BearerToken returns the token of an "Authorization: Bearer" header.
-func BearerToken(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
-	}
-	return strings.TrimSpace(tok)
-}
-
-// ClientAddr is the peer address of r. Proxies are not trusted: an
-// allow-list applies to the address that connected.
-func ClientAddr(r *http.Request) netip.Addr {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return netip.Addr{}
-	}
-	return ap.Addr().Unmap()
 }

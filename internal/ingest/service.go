@@ -12,11 +12,13 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
 // Service validates writers' events and commits them through a Sequencer.
 type Service struct {
-	Store     store.Store
+	// Tenants resolves the tenants events name, by the one visibility rule.
+	Tenants   *tenant.Service
 	Sequencer *Sequencer
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -30,15 +32,6 @@ type Service struct {
 type Writer struct {
 	Tenant  uuid.UUID
 	Tenants []uuid.UUID
-}
-
-func (w Writer) reaches(t uuid.UUID) bool {
-	for _, x := range w.Tenants {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
 
 // Input is one event as a writer sent it, with the tenant it named, if any.
@@ -105,7 +98,7 @@ func (s *Service) prepare(ctx context.Context, w Writer, e *event.Event, tenantR
 	if tenantRef != "" {
 		t, ok := resolved[tenantRef]
 		if !ok {
-			tn, err := s.Store.Tenant(ctx, tenantRef)
+			tn, err := s.Tenants.Visible(ctx, w.Tenants, tenantRef)
 			switch {
 			case errors.Is(err, event.ErrNotFound):
 				t = uuid.Nil
@@ -117,7 +110,7 @@ func (s *Service) prepare(ctx context.Context, w Writer, e *event.Event, tenantR
 			resolved[tenantRef] = t
 		}
 		// An unknown tenant and another's tenant get the same answer.
-		if t == uuid.Nil || !w.reaches(t) {
+		if t == uuid.Nil {
 			return &event.FieldError{Field: "tenant", Message: fmt.Sprintf("%q is not a tenant this key may write", tenantRef), Kind: event.ErrForbidden}
 		}
 		e.TenantID = t

@@ -4,13 +4,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
-	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/query"
-	"github.com/auditkeep/auditkeep/internal/store"
 )
 
 // caseTargetType is the target type that makes an event part of a case.
@@ -21,11 +18,11 @@ const keyHeader = "X-API-Key"
 
 // auditLogHandler serves GET /api/v1/kyc/cases/{id}/audit-log.
 type auditLogHandler struct {
-	s *httpapi.Server
+	d Deps
 }
 
 func (h *auditLogHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p, err := h.s.Authenticate(r, dialect.Key(r, keyHeader))
+	p, err := h.d.Auth.Authenticate(r, dialect.Key(r, keyHeader))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -46,15 +43,14 @@ func (h *auditLogHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	prm.CaseID = caseID
 
-	inCase := store.Filter{Targets: []store.TargetRef{{Type: caseTargetType, ID: prm.CaseID}}}
+	inCase := query.Filter{Targets: []query.TargetRef{{Type: caseTargetType, ID: prm.CaseID}}}
 	f := inCase
 	if prm.Action != "" {
 		f.Actions = []string{prm.Action}
 	}
-	res, err := h.s.Query.Run(r.Context(), &query.Request{
-		Scope:  p.Tenants,
+	res, err := h.d.Read.Run(r.Context(), p, &query.Request{
 		Filter: f,
-		Sort:   store.Sort{Field: store.ByOccurredAt, Desc: true},
+		Sort:   query.Sort{Field: query.ByOccurredAt, Desc: true},
 		Kind:   query.Offset,
 		Page:   prm.Page,
 		Limit:  prm.PageSize,
@@ -69,7 +65,7 @@ func (h *auditLogHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// the action filter excluded all of a known case (an empty page).
 		exists := false
 		if prm.Action != "" {
-			if exists, err = h.caseExists(r, p.Tenants, inCase); err != nil {
+			if exists, err = h.caseExists(r, p, inCase); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -87,13 +83,13 @@ func (h *auditLogHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for i := range res.Events {
 		out.Data[i] = toEntry(&res.Events[i])
 	}
-	httpapi.WriteJSON(w, http.StatusOK, "application/json", out)
+	httpx.WriteJSON(w, http.StatusOK, "application/json", out)
 }
 
-// caseExists reports whether the tenants hold any event of the case.
-func (h *auditLogHandler) caseExists(r *http.Request, tenants []uuid.UUID, f store.Filter) (bool, error) {
-	res, err := h.s.Query.Run(r.Context(), &query.Request{
-		Scope: tenants, Filter: f, Sort: store.Sort{Field: store.ByOccurredAt, Desc: true},
+// caseExists reports whether p's tenants hold any event of the case.
+func (h *auditLogHandler) caseExists(r *http.Request, p *auth.Principal, f query.Filter) (bool, error) {
+	res, err := h.d.Read.Run(r.Context(), p, &query.Request{
+		Filter: f, Sort: query.Sort{Field: query.ByOccurredAt, Desc: true},
 		Kind: query.Offset, Page: 1, Limit: 1,
 	})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/event"
-	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 )
 
 // errorBody is the dialect's error answer: the vendor's envelope with an
@@ -59,7 +59,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")
 	}
-	httpapi.WriteJSON(w, status, "application/json", errorBody{
+	httpx.WriteJSON(w, status, "application/json", errorBody{
 		Error: errorDetail{Code: code, Message: msg},
 		Meta:  newMeta(time.Now()),
 	})
@@ -68,13 +68,13 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // fail answers an error from authentication or the engine. The client
 // reads a status and a fixed sentence; the cause goes to the log. A
 // request whose client went away gets no answer and is logged at Info
-// (httpapi.ClientGone).
+// (httpx.ClientGone).
 func (h *auditLogHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if httpapi.ClientGone(r, err) {
-		httpapi.Abandon(w, r, h.s.Log, "auditply: request cancelled", slog.Any("err", err))
+	if httpx.ClientGone(r, err) {
+		httpx.Abandon(w, r, h.d.Log, "auditply: request cancelled", slog.Any("err", err))
 		return
 	}
-	status := httpapi.StatusOf(err)
+	status := httpx.StatusOf(err)
 	switch status {
 	case http.StatusUnauthorized:
 		msg := msgBadKey
@@ -93,10 +93,10 @@ func (h *auditLogHandler) fail(w http.ResponseWriter, r *http.Request, err error
 		}
 		writeError(w, status, msg)
 	case http.StatusServiceUnavailable:
-		h.s.Log.WarnContext(r.Context(), "auditply: unavailable", slog.Any("err", err))
+		h.d.Log.WarnContext(r.Context(), "auditply: unavailable", slog.Any("err", err))
 		writeError(w, status, msgUnavailable)
 	default:
-		h.s.Log.ErrorContext(r.Context(), "auditply: internal error", slog.Any("err", err))
+		h.d.Log.ErrorContext(r.Context(), "auditply: internal error", slog.Any("err", err))
 		writeError(w, http.StatusInternalServerError, msgInternal)
 	}
 }

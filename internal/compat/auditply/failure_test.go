@@ -19,7 +19,7 @@ func TestDatabaseFailure(t *testing.T) {
 		s.Ingest(s.AdminKey, map[string]any{"action": "CASE_CREATED", "targets": onCase("42", "", "")})
 		codes := map[int]string{http.StatusServiceUnavailable: "SERVICE_UNAVAILABLE", http.StatusInternalServerError: "INTERNAL_ERROR"}
 		check := func(t *testing.T, o compattest.Outage, broken *compattest.BrokenStore, query string) {
-			d := compattest.ServeDialect(t, broken, auditply.Mount)
+			d := compattest.ServeDialect(t, broken, auditply.Serve)
 			r := d.Get(casePath("42")+"?"+query, "X-API-Key", key)
 			errorOf(t, r, o.Status, codes[o.Status])
 			d.CheckOutage(t, r, o)
@@ -62,7 +62,7 @@ func TestClientGone(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
 				hanging := &compattest.BrokenStore{Store: s.App.Store, Fail: []string{tc.method}, Spare: tc.spare, Hang: true}
-				compattest.CheckClientGone(t, hanging, auditply.Mount, "auditply: request cancelled", casePath("42")+"?"+tc.query, "X-API-Key", key)
+				compattest.CheckClientGone(t, hanging, auditply.Serve, "auditply: request cancelled", casePath("42")+"?"+tc.query, "X-API-Key", key)
 			})
 		}
 	})

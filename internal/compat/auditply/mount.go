@@ -1,11 +1,17 @@
 package auditply
 
-import "github.com/auditkeep/auditkeep/internal/httpapi"
+import (
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
+	"github.com/auditkeep/auditkeep/internal/httpx"
+)
 
 // Route is the vendor's case audit log endpoint.
 const Route = "GET /api/v1/kyc/cases/{id}/audit-log"
 
-// Mount registers the dialect's routes on the server.
-func Mount(s *httpapi.Server) {
-	s.Handle(Route, &auditLogHandler{s: s})
+// Deps are what the dialect serves from.
+type Deps = dialect.Deps
+
+// Serve registers the dialect's routes on mux.
+func Serve(mux httpx.Mux, d Deps) {
+	mux.Handle(Route, &auditLogHandler{d: d})
 }

@@ -17,9 +17,12 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
 	"github.com/auditkeep/auditkeep/internal/auth"
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
 // Dialect is one dialect served alone over a store of the test's choice,
@@ -32,21 +35,33 @@ type Dialect struct {
 	inflight sync.WaitGroup // requests the server is handling
 }
 
-// ServeDialect starts a server over st with only the routes mount
+// Serve is a dialect's Serve (or a test's own): it registers routes on
+// the server's mux from the dependencies it is given.
+type Serve func(httpx.Mux, dialect.Deps)
+
+// ServeDialect starts a server over st with only the routes serve
 // registers, closed when the test ends.
-func ServeDialect(t testing.TB, st store.Store, mount func(*httpapi.Server)) *Dialect {
+func ServeDialect(t testing.TB, st store.Store, serve Serve) *Dialect {
+	t.Helper()
+	return ServeDialectWith(t, st, query.Limits{}, serve)
+}
+
+// ServeDialectWith is ServeDialect with the read service bounded by limits.
+func ServeDialectWith(t testing.TB, st store.Store, limits query.Limits, serve Serve) *Dialect {
 	t.Helper()
 	d := &Dialect{t: t, logs: &logBuffer{}, reg: prometheus.NewRegistry()}
+	read := query.NewService(st, query.New(st, make([]byte, 32)), &tenant.Service{Store: st}, limits)
+	keys := &httpx.Authenticator{Keys: &auth.Authenticator{Store: st}}
+	log := slog.New(slog.NewTextHandler(d.logs, nil))
 	srv := httpapi.New(httpapi.Config{}, httpapi.Deps{
-		Store: st,
-		Query: query.New(st, make([]byte, 32)),
-		Auth:  &auth.Authenticator{Store: st},
-		Log:   slog.New(slog.NewTextHandler(d.logs, nil)),
+		Read: read,
+		Auth: keys,
+		Log:  log,
 		// Required: a nil *Registry reaches httpapi as a non-nil
 		// Registerer and panics there.
 		Registry: d.reg,
 	})
-	mount(srv)
+	serve(srv, dialect.Deps{Read: read, Auth: keys, Log: log})
 	h := srv.Handler()
 	d.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.inflight.Add(1)
@@ -162,13 +177,13 @@ func (d *Dialect) CheckAbandoned(t testing.TB, what string) {
 	}
 }
 
-// CheckClientGone serves mount over hanging, a Hang store, abandons GET
+// CheckClientGone serves serve over hanging, a Hang store, abandons GET
 // path sent with headers once the store hangs on it, and checks what the
 // dialect made of it as CheckAbandoned does, what being the dialect's log
 // message.
-func CheckClientGone(t *testing.T, hanging *BrokenStore, mount func(*httpapi.Server), what, path string, headers ...string) {
+func CheckClientGone(t *testing.T, hanging *BrokenStore, serve Serve, what, path string, headers ...string) {
 	t.Helper()
-	d := ServeDialect(t, hanging, mount)
+	d := ServeDialect(t, hanging, serve)
 	d.Abandon(hanging, path, headers...)
 	d.CheckAbandoned(t, what)
 }

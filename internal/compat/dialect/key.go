@@ -7,7 +7,7 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/event"
-	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 )
 
 // Key is the presented key: the value of the vendor's key header, or else
@@ -18,7 +18,7 @@ func Key(r *http.Request, header string) string {
 	if k := strings.TrimSpace(r.Header.Get(header)); k != "" {
 		return k
 	}
-	return httpapi.BearerToken(r)
+	return httpx.BearerToken(r)
 }
 
 // Refusals are a dialect's own answers to a request it does not let in.
@@ -36,11 +36,11 @@ type Refusals struct {
 // scope, answering with the dialect's refusals. Any other error is the
 // store's or the engine's and is returned unchanged, for the dialect to
 // answer as unavailable or internal.
-func Authenticate(s *httpapi.Server, r *http.Request, secret, scope string, no Refusals) (*auth.Principal, error) {
+func Authenticate(a *httpx.Authenticator, r *http.Request, secret, scope string, no Refusals) (*auth.Principal, error) {
 	if secret == "" {
 		return nil, no.NoKey
 	}
-	p, err := s.Authenticate(r, secret)
+	p, err := a.Authenticate(r, secret)
 	if errors.Is(err, event.ErrUnauthorized) {
 		return nil, no.BadKey
 	}

@@ -18,7 +18,7 @@ func TestDatabaseFailure(t *testing.T) {
 		for _, o := range compattest.Outages() {
 			t.Run(o.Name, func(t *testing.T) {
 				t.Parallel()
-				d := compattest.ServeDialect(t, o.Store(s.App.Store), fortuna.Mount)
+				d := compattest.ServeDialect(t, o.Store(s.App.Store), fortuna.Serve)
 				r := d.Get(route+"?category=Cpr", "X-Api-Key", key)
 				p := problemOf(t, r, o.Status)
 				d.CheckOutage(t, r, o, p.TraceID)
@@ -39,7 +39,7 @@ func TestClientGone(t *testing.T) {
 			t.Run(method, func(t *testing.T) {
 				t.Parallel()
 				hanging := &compattest.BrokenStore{Store: s.App.Store, Fail: []string{method}, Hang: true}
-				compattest.CheckClientGone(t, hanging, fortuna.Mount, "fortuna: request cancelled", route+"?category=Cpr", "X-Api-Key", key)
+				compattest.CheckClientGone(t, hanging, fortuna.Serve, "fortuna: request cancelled", route+"?category=Cpr", "X-Api-Key", key)
 			})
 		}
 	})

@@ -1,11 +1,17 @@
 package fortuna
 
-import "github.com/auditkeep/auditkeep/internal/httpapi"
+import (
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
+	"github.com/auditkeep/auditkeep/internal/httpx"
+)
 
 // Route is the vendor's audit read endpoint.
 const Route = "GET /api/audit/records"
 
-// Mount registers the dialect's routes on the server.
-func Mount(s *httpapi.Server) {
-	s.Handle(Route, &records{s: s})
+// Deps are what the dialect serves from.
+type Deps = dialect.Deps
+
+// Serve registers the dialect's routes on mux.
+func Serve(mux httpx.Mux, d Deps) {
+	mux.Handle(Route, &records{d: d})
 }

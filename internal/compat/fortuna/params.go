@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
-	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/query"
 )
 
 // Page bounds. The page number is bound to a 32-bit integer as an ASP.NET
@@ -167,8 +167,8 @@ func parseInt(errs fieldErrors, name, v string, min, max int) int {
 // filter is the store filter the parameters select. Times become the
 // store's half-open microsecond range: from is inclusive (rounded up to a
 // microsecond), to is inclusive (so the range ends one microsecond after it).
-func (p *params) filter() store.Filter {
-	var f store.Filter
+func (p *params) filter() query.Filter {
+	var f query.Filter
 	if p.ExternalReference != "" {
 		f.ExternalRefs = []string{p.ExternalReference}
 	}

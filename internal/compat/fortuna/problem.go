@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 )
 
 // problemContentType is RFC 9457's media type for problem details.
@@ -56,7 +56,7 @@ func writeProblem(w http.ResponseWriter, p *problem) {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")
 	}
-	httpapi.WriteJSON(w, p.Status, problemContentType, p)
+	httpx.WriteJSON(w, p.Status, problemContentType, p)
 }
 
 // traceID is the request's W3C trace context id, "00-{trace}-{span}-00",

@@ -8,18 +8,17 @@ import (
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/event"
-	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/query"
-	"github.com/auditkeep/auditkeep/internal/store"
 )
 
 // records serves GET /api/audit/records.
 type records struct {
-	s *httpapi.Server
+	d Deps
 }
 
 func (h *records) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p, err := h.s.Authenticate(r, dialect.Key(r, "X-Api-Key"))
+	p, err := h.d.Auth.Authenticate(r, dialect.Key(r, "X-Api-Key"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -35,10 +34,9 @@ func (h *records) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, pr)
 		return
 	}
-	res, err := h.s.Query.Run(r.Context(), &query.Request{
-		Scope:  p.Tenants,
+	res, err := h.d.Read.Run(r.Context(), p, &query.Request{
 		Filter: prm.filter(),
-		Sort:   store.Sort{Field: store.ByOccurredAt, Desc: true},
+		Sort:   query.Sort{Field: query.ByOccurredAt, Desc: true},
 		Kind:   query.Offset,
 		Page:   prm.Page,
 		Limit:  prm.PageSize,
@@ -52,19 +50,19 @@ func (h *records) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for i := range res.Events {
 		out.Items[i] = toRecord(&res.Events[i])
 	}
-	httpapi.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
+	httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
 }
 
 // fail answers an error from authentication or the engine. Only the
 // status and a fixed sentence reach the client; a 500 or 503 is logged
 // with its cause and the trace id the client sees. A request whose client
-// went away gets no answer and is logged at Info (httpapi.ClientGone).
+// went away gets no answer and is logged at Info (httpx.ClientGone).
 func (h *records) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if httpapi.ClientGone(r, err) {
-		httpapi.Abandon(w, r, h.s.Log, "fortuna: request cancelled", slog.Any("err", err))
+	if httpx.ClientGone(r, err) {
+		httpx.Abandon(w, r, h.d.Log, "fortuna: request cancelled", slog.Any("err", err))
 		return
 	}
-	status := httpapi.StatusOf(err)
+	status := httpx.StatusOf(err)
 	var pr *problem
 	switch status {
 	case http.StatusUnauthorized:
@@ -84,10 +82,10 @@ func (h *records) fail(w http.ResponseWriter, r *http.Request, err error) {
 		pr.Errors = fieldErrors{field: {msg}}
 	case http.StatusServiceUnavailable:
 		pr = newProblem(r, status, "The audit store is unavailable; retry later.")
-		h.s.Log.WarnContext(r.Context(), "fortuna: unavailable", slog.String("traceId", pr.TraceID), slog.Any("err", err))
+		h.d.Log.WarnContext(r.Context(), "fortuna: unavailable", slog.String("traceId", pr.TraceID), slog.Any("err", err))
 	default:
 		pr = newProblem(r, http.StatusInternalServerError, "The server log has the details; quote the traceId.")
-		h.s.Log.ErrorContext(r.Context(), "fortuna: internal error", slog.String("traceId", pr.TraceID), slog.Any("err", err))
+		h.d.Log.ErrorContext(r.Context(), "fortuna: internal error", slog.String("traceId", pr.TraceID), slog.Any("err", err))
 	}
 	writeProblem(w, pr)
 }

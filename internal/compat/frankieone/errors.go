@@ -7,7 +7,7 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/event"
-	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 )
 
 // errorJSON is FrankieOne's error object.
@@ -84,12 +84,12 @@ func badRequest(issues []issueJSON) *apiError {
 // an *apiError come from the store or the engine: their text stays in the
 // server log, under the request id the client is given. A request whose
 // client went away gets no answer and is logged at Info
-// (httpapi.ClientGone).
+// (httpx.ClientGone).
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, requestID string, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
-		if httpapi.ClientGone(r, err) {
-			httpapi.Abandon(w, r, h.s.Log, "frankieone: request cancelled", slog.String("dialect", "frankieone"), slog.String("requestId", requestID), slog.Any("err", err))
+		if httpx.ClientGone(r, err) {
+			httpx.Abandon(w, r, h.d.Log, "frankieone: request cancelled", slog.String("dialect", "frankieone"), slog.String("requestId", requestID), slog.Any("err", err))
 			return
 		}
 		ae = h.internal(r, requestID, err)
@@ -101,7 +101,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, requestID s
 	if ae.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
 	}
-	httpapi.WriteJSON(w, ae.status, "application/json", errorJSON{
+	httpx.WriteJSON(w, ae.status, "application/json", errorJSON{
 		ErrorCode: ae.code, ErrorMsg: ae.msg, HTTPStatusCode: ae.status, Details: details, RequestID: requestID,
 	})
 }
@@ -109,7 +109,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, requestID s
 // internal maps an error from below to FrankieOne's system errors.
 func (h *handler) internal(r *http.Request, requestID string, err error) *apiError {
 	attrs := []any{slog.String("dialect", "frankieone"), slog.String("requestId", requestID), slog.Any("err", err)}
-	switch httpapi.StatusOf(err) {
+	switch httpx.StatusOf(err) {
 	case http.StatusUnauthorized:
 		return errBadKey
 	case http.StatusBadRequest:
@@ -119,9 +119,9 @@ func (h *handler) internal(r *http.Request, requestID string, err error) *apiErr
 			return badRequest([]issueJSON{{Issue: "the request is not valid", IssueLocation: "VALIDATE-request", IssueType: issueInvalid}})
 		}
 	case http.StatusServiceUnavailable:
-		h.s.Log.WarnContext(r.Context(), "frankieone: unavailable", attrs...)
+		h.d.Log.WarnContext(r.Context(), "frankieone: unavailable", attrs...)
 		return &apiError{status: http.StatusServiceUnavailable, code: "SYS-0503", msg: "Service temporarily unavailable. Retry later."}
 	}
-	h.s.Log.ErrorContext(r.Context(), "frankieone: internal error", attrs...)
+	h.d.Log.ErrorContext(r.Context(), "frankieone: internal error", attrs...)
 	return &apiError{status: http.StatusInternalServerError, code: "SYS-0000", msg: "Unknown internal error. Contact developer support"}
 }

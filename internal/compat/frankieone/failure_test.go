@@ -43,7 +43,7 @@ func TestStoreFailures(t *testing.T) {
 		t.Run(fmt.Sprint(tc.method, tc.status), func(t *testing.T) {
 			t.Parallel()
 			broken := &compattest.BrokenStore{Store: s.App.Store, Err: tc.err, Fail: []string{tc.method}}
-			d := compattest.ServeDialect(t, broken, frankieone.Mount)
+			d := compattest.ServeDialect(t, broken, frankieone.Serve)
 			r := d.Get("/v2/audit?limit=1", "api_key", key, "X-Frankie-CustomerID", "cust-c")
 			var e errorAnswer
 			compattest.DecodeStrict(t, r.Body, &e)
@@ -74,7 +74,7 @@ func TestClientGone(t *testing.T) {
 			t.Run(method, func(t *testing.T) {
 				t.Parallel()
 				hanging := &compattest.BrokenStore{Store: s.App.Store, Fail: []string{method}, Hang: true}
-				compattest.CheckClientGone(t, hanging, frankieone.Mount, "frankieone: request cancelled", "/v2/audit?limit=1",
+				compattest.CheckClientGone(t, hanging, frankieone.Serve, "frankieone: request cancelled", "/v2/audit?limit=1",
 					"api_key", key, "X-Frankie-CustomerID", "cust-c")
 			})
 		}

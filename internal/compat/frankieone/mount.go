@@ -7,20 +7,22 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
-	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/query"
-	"github.com/auditkeep/auditkeep/internal/store"
 )
 
-// Mount registers the dialect's routes on the server.
-func Mount(s *httpapi.Server) {
-	h := &handler{s: s}
-	s.Handle("GET /v2/audit", http.HandlerFunc(h.list))
+// Deps are what the dialect serves from.
+type Deps = dialect.Deps
+
+// Serve registers the dialect's routes on mux.
+func Serve(mux httpx.Mux, d Deps) {
+	h := &handler{d: d}
+	mux.Handle("GET /v2/audit", http.HandlerFunc(h.list))
 }
 
-// handler serves the dialect from the server's store and engine.
+// handler serves the dialect from the read service.
 type handler struct {
-	s *httpapi.Server
+	d Deps
 }
 
 // listJSON is the answer of GET /v2/audit.
@@ -58,18 +60,17 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if params.channel != "" {
-		h.s.Log.DebugContext(r.Context(), "frankieone: channel", slog.String("requestId", requestID), slog.String("channel", params.channel))
+		h.d.Log.DebugContext(r.Context(), "frankieone: channel", slog.String("requestId", requestID), slog.String("channel", params.channel))
 	}
 	scope, err := h.customerScope(r.Context(), p, params.customer, params.child)
 	if err != nil {
 		h.writeError(w, r, requestID, err)
 		return
 	}
-	res, err := h.s.Query.Run(r.Context(), &query.Request{
-		Scope:   p.Tenants,
+	res, err := h.d.Read.Run(r.Context(), p, &query.Request{
 		Tenants: scope,
 		Filter:  params.filter,
-		Sort:    store.Sort{Field: store.ByOccurredAt, Desc: params.desc},
+		Sort:    query.Sort{Field: query.ByOccurredAt, Desc: params.desc},
 		Kind:    query.Offset,
 		Limit:   params.limit,
 		Page:    params.page,
@@ -93,12 +94,12 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	for i := range res.Events {
 		out.Events[i] = renderEvent(&res.Events[i])
 	}
-	httpapi.WriteJSON(w, http.StatusOK, "application/json", out)
+	httpx.WriteJSON(w, http.StatusOK, "application/json", out)
 }
 
 // authenticate checks the api_key header, or a Bearer token for clients
 // that send one, and requires events:read: FrankieOne has no scope of its
 // own.
 func (h *handler) authenticate(r *http.Request) (*auth.Principal, error) {
-	return dialect.Authenticate(h.s, r, dialect.Key(r, headerKey), auth.ScopeEventsRead, refusals)
+	return dialect.Authenticate(h.d.Auth, r, dialect.Key(r, headerKey), auth.ScopeEventsRead, refusals)
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
-	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/query"
 )
 
 // The request headers FrankieOne defines.
@@ -39,7 +39,7 @@ type listParams struct {
 	// channel is X-Frankie-Channel, truncated: accepted for compatibility,
 	// noted in the server log, otherwise unused.
 	channel string
-	filter  store.Filter
+	filter  query.Filter
 	desc    bool
 	page    int
 	limit   int

@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/auditkeep/auditkeep/internal/event"
-	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
 // entryJSON is one Moyasar audit log entry. Every key is always present;
@@ -54,7 +54,7 @@ var organizationTypeOf = map[string]string{"acquirer": "Acquirer", "merchant": "
 
 // renderEntry projects a canonical event onto Moyasar's entry. org is the
 // event's tenant, nil when it cannot be found.
-func renderEntry(e *event.Event, org *store.Tenant) (entryJSON, error) {
+func renderEntry(e *event.Event, org *tenant.Tenant) (entryJSON, error) {
 	j := entryJSON{
 		ID:             e.UUID.String(),
 		LoginSessionID: nonEmpty(e.SessionID),

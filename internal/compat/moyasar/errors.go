@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
-	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 )
 
 // errorJSON is Moyasar's error body; errors is set only on a 422.
@@ -52,12 +52,12 @@ func invalidParams(errs map[string][]string) *apiError {
 // writeError renders err as a Moyasar error body. Errors that are not an
 // *apiError come from the store or the engine: their text goes to the
 // server log only. A request whose client went away gets no answer and is
-// logged at Info (httpapi.ClientGone).
+// logged at Info (httpx.ClientGone).
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
-		if httpapi.ClientGone(r, err) {
-			httpapi.Abandon(w, r, h.s.Log, "moyasar: request cancelled", slog.String("dialect", "moyasar"), slog.String("route", r.Pattern), slog.Any("err", err))
+		if httpx.ClientGone(r, err) {
+			httpx.Abandon(w, r, h.d.Log, "moyasar: request cancelled", slog.String("dialect", "moyasar"), slog.String("route", r.Pattern), slog.Any("err", err))
 			return
 		}
 		ae = h.internal(r, err)
@@ -68,12 +68,12 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")
 	}
-	httpapi.WriteJSON(w, ae.status, "application/json; charset=utf-8", ae.body)
+	httpx.WriteJSON(w, ae.status, "application/json; charset=utf-8", ae.body)
 }
 
 func (h *handler) internal(r *http.Request, err error) *apiError {
 	attrs := []any{slog.String("dialect", "moyasar"), slog.String("route", r.Pattern), slog.Any("err", err)}
-	switch httpapi.StatusOf(err) {
+	switch httpx.StatusOf(err) {
 	case http.StatusUnauthorized:
 		return errInvalidAuth
 	case http.StatusNotFound:
@@ -83,9 +83,9 @@ func (h *handler) internal(r *http.Request, err error) *apiError {
 		// safety net that still names no internals.
 		return invalidParams(map[string][]string{"request": {"is not valid"}})
 	case http.StatusServiceUnavailable:
-		h.s.Log.WarnContext(r.Context(), "moyasar: unavailable", attrs...)
+		h.d.Log.WarnContext(r.Context(), "moyasar: unavailable", attrs...)
 		return errUnavailable
 	}
-	h.s.Log.ErrorContext(r.Context(), "moyasar: internal error", attrs...)
+	h.d.Log.ErrorContext(r.Context(), "moyasar: internal error", attrs...)
 	return errInternal
 }

@@ -48,7 +48,7 @@ func TestStoreFailures(t *testing.T) {
 		t.Run(fmt.Sprint(tc.path, tc.method, tc.status), func(t *testing.T) {
 			t.Parallel()
 			broken := &compattest.BrokenStore{Store: s.App.Store, Err: tc.err, Fail: []string{tc.method}}
-			d := compattest.ServeDialect(t, broken, moyasar.Mount)
+			d := compattest.ServeDialect(t, broken, moyasar.Serve)
 			r := d.Get(tc.path, "Authorization", "Bearer "+key)
 			var e errorAnswer
 			compattest.DecodeStrict(t, r.Body, &e)
@@ -80,7 +80,7 @@ func TestClientGone(t *testing.T) {
 			t.Run(tc.path+" "+tc.method, func(t *testing.T) {
 				t.Parallel()
 				hanging := &compattest.BrokenStore{Store: s.App.Store, Fail: []string{tc.method}, Hang: true}
-				compattest.CheckClientGone(t, hanging, moyasar.Mount, "moyasar: request cancelled", tc.path, "Authorization", "Bearer "+key)
+				compattest.CheckClientGone(t, hanging, moyasar.Serve, "moyasar: request cancelled", tc.path, "Authorization", "Bearer "+key)
 			})
 		}
 	})

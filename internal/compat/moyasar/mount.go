@@ -10,24 +10,28 @@ import (
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/event"
-	"github.com/auditkeep/auditkeep/internal/httpapi"
-	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/httpx"
+	"github.com/auditkeep/auditkeep/internal/query"
+	"github.com/auditkeep/auditkeep/internal/tenant"
 )
 
-// Mount registers the dialect's routes on the server. The subjects route
-// is more specific than the {id} one, so ServeMux gives it precedence; the
+// Deps are what the dialect serves from.
+type Deps = dialect.Deps
+
+// Serve registers the dialect's routes on mux. The subjects route is more
+// specific than the {id} one, so ServeMux gives it precedence; the
 // catch-all under /v1/audit_logs/ answers other paths with Moyasar's 404.
-func Mount(s *httpapi.Server) {
-	h := &handler{s: s}
-	s.Handle("GET /v1/audit_logs", http.HandlerFunc(h.list))
-	s.Handle("GET /v1/audit_logs/subjects", http.HandlerFunc(h.subjects))
-	s.Handle("GET /v1/audit_logs/{id}", http.HandlerFunc(h.get))
-	s.Handle("/v1/audit_logs/", http.HandlerFunc(h.notFound))
+func Serve(mux httpx.Mux, d Deps) {
+	h := &handler{d: d}
+	mux.Handle("GET /v1/audit_logs", http.HandlerFunc(h.list))
+	mux.Handle("GET /v1/audit_logs/subjects", http.HandlerFunc(h.subjects))
+	mux.Handle("GET /v1/audit_logs/{id}", http.HandlerFunc(h.get))
+	mux.Handle("/v1/audit_logs/", http.HandlerFunc(h.notFound))
 }
 
-// handler serves the dialect from the server's store and engine.
+// handler serves the dialect from the read service.
 type handler struct {
-	s *httpapi.Server
+	d Deps
 }
 
 // listJSON is the answer of GET /v1/audit_logs.
@@ -59,13 +63,13 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, invalidParams(pe))
 		return
 	}
-	res, err := h.s.Query.Run(r.Context(), req)
+	res, err := h.d.Read.Run(r.Context(), p, req)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
 	out := listJSON{AuditLogs: make([]entryJSON, 0, len(res.Events)), Meta: metaJSON{CurrentPage: req.Page}}
-	orgs := h.organizations()
+	orgs := h.organizations(p)
 	for i := range res.Events {
 		e, err := orgs.render(r.Context(), &res.Events[i])
 		if err != nil {
@@ -86,7 +90,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 			out.Meta.PrevPage = &prev
 		}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
+	httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
 }
 
 func (h *handler) get(w http.ResponseWriter, r *http.Request) {
@@ -102,7 +106,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errNotFound)
 		return
 	}
-	e, err := h.s.Store.Event(r.Context(), p.Tenants, store.EventRef{UUID: id})
+	e, err := h.d.Read.Event(r.Context(), p, query.EventRef{UUID: id})
 	if errors.Is(err, event.ErrNotFound) {
 		h.writeError(w, r, errNotFound)
 		return
@@ -111,12 +115,12 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	out, err := h.organizations().render(r.Context(), &e)
+	out, err := h.organizations(p).render(r.Context(), &e)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
+	httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
 }
 
 func (h *handler) subjects(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +129,7 @@ func (h *handler) subjects(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	types, err := h.s.Query.TargetTypes(r.Context(), p.Tenants)
+	types, err := h.d.Read.TargetTypes(r.Context(), p)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -133,7 +137,7 @@ func (h *handler) subjects(w http.ResponseWriter, r *http.Request) {
 	if types == nil {
 		types = []string{}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", subjectsJSON{Subjects: types})
+	httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", subjectsJSON{Subjects: types})
 }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
@@ -143,24 +147,25 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 // authenticate checks the Bearer key and the audit_logs_read permission
 // (which events:read implies).
 func (h *handler) authenticate(r *http.Request) (*auth.Principal, error) {
-	return dialect.Authenticate(h.s, r, httpapi.BearerToken(r), auth.ScopeAuditLogsRead, refusals)
+	return dialect.Authenticate(h.d.Auth, r, httpx.BearerToken(r), auth.ScopeAuditLogsRead, refusals)
 }
 
 // organizations looks up the tenants of the entries of one answer, each
 // once.
 type organizations struct {
-	st   store.Store
-	seen map[uuid.UUID]*store.Tenant
+	read *query.Service
+	p    *auth.Principal
+	seen map[uuid.UUID]*tenant.Tenant
 }
 
-func (h *handler) organizations() *organizations {
-	return &organizations{st: h.s.Store, seen: map[uuid.UUID]*store.Tenant{}}
+func (h *handler) organizations(p *auth.Principal) *organizations {
+	return &organizations{read: h.d.Read, p: p, seen: map[uuid.UUID]*tenant.Tenant{}}
 }
 
 func (o *organizations) render(ctx context.Context, e *event.Event) (entryJSON, error) {
 	t, ok := o.seen[e.TenantID]
 	if !ok {
-		found, err := o.st.Tenant(ctx, e.TenantID.String())
+		found, err := o.read.Tenant(ctx, o.p, e.TenantID.String())
 		switch {
 		case err == nil:
 			t = &found

@@ -12,7 +12,6 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/query"
-	"github.com/auditkeep/auditkeep/internal/store"
 )
 
 // Limits on parameters. maxItems is the vendor's; maxPage is ours and
@@ -32,11 +31,11 @@ var (
 )
 
 // sortFields maps sort[field] to the engine's sort.
-var sortFields = map[string]store.SortField{
-	"performer_type": store.ByActorType,
-	"subject_type":   store.ByTargetType,
-	"action_type":    store.ByActionType,
-	"created_at":     store.ByOccurredAt,
+var sortFields = map[string]query.SortField{
+	"performer_type": query.ByActorType,
+	"subject_type":   query.ByTargetType,
+	"action_type":    query.ByActionType,
+	"created_at":     query.ByOccurredAt,
 }
 
 var sortFieldNames = []string{"performer_type", "subject_type", "action_type", "created_at"}
@@ -57,7 +56,7 @@ func parseList(rawQuery string, scope []uuid.UUID) (*query.Request, paramErrors)
 	pe := paramErrors{}
 	req := &query.Request{
 		Scope: scope, Kind: query.Offset, Page: 1, Limit: defaultItems,
-		Sort: store.Sort{Field: store.ByOccurredAt, Desc: true},
+		Sort: query.Sort{Field: query.ByOccurredAt, Desc: true},
 	}
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
