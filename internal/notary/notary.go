@@ -70,9 +70,10 @@ func (n *Notary) Keyring() *ledger.Keyring { return n.keys }
 // Origin is a tenant's log origin.
 func (n *Notary) Origin(tenant uuid.UUID) string { return ledger.Origin(n.cfg.LogName, tenant) }
 
-// Committed is the sequencer's after-commit hook: it notes the tenants that
-// grew, and signs at once when the interval is 0.
-func (n *Notary) Committed(ctx context.Context, reqs []store.AppendRequest, res []store.AppendResult) {
+// Committed is the sequencer's after-commit hook. It notes the tenants
+// that grew and wakes Run: signing happens there, never between a commit
+// and the answers to the group's writers.
+func (n *Notary) Committed(_ context.Context, _ []store.AppendRequest, res []store.AppendResult) {
 	n.mu.Lock()
 	for i := range res {
 		if res[i].Err != nil {
@@ -85,49 +86,67 @@ func (n *Notary) Committed(ctx context.Context, reqs []store.AppendRequest, res 
 		}
 	}
 	n.mu.Unlock()
-	if n.cfg.Interval <= 0 {
-		n.Flush(ctx)
-		return
-	}
+	n.nudge()
+}
+
+func (n *Notary) nudge() {
 	select {
 	case n.wake <- struct{}{}:
 	default:
 	}
 }
 
-// Run signs the tenants that grew, at most every interval, until ctx ends;
-// then it signs what is left.
+// signRetry is the least wait before signing again after a failure (the
+// database down), so a zero interval does not spin.
+const signRetry = time.Second
+
+// Run signs the tenants that grew until ctx ends: as soon as a commit
+// wakes it, but at most once per interval, so a steady stream of commits
+// is covered by one checkpoint per tenant per interval.
 func (n *Notary) Run(ctx context.Context) {
-	if n.cfg.Interval <= 0 {
-		<-ctx.Done()
-		return
-	}
-	t := time.NewTicker(n.cfg.Interval)
-	defer t.Stop()
+	var last time.Time
+	pause := n.cfg.Interval
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			n.Flush(ctx)
+		case <-n.wake:
+		}
+		if wait := pause - time.Since(last); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		last = time.Now()
+		pause = n.cfg.Interval
+		if !n.Flush(ctx) {
+			pause = max(pause, signRetry)
+			n.nudge()
 		}
 	}
 }
 
 // Flush signs a checkpoint for every tenant that grew since the last one.
-func (n *Notary) Flush(ctx context.Context) {
+// It reports whether every signature was made; the tenants that failed
+// are kept for the next time.
+func (n *Notary) Flush(ctx context.Context) bool {
 	n.mu.Lock()
 	dirty := n.dirty
 	n.dirty = map[uuid.UUID]bool{}
 	n.mu.Unlock()
+	ok := true
 	for t := range dirty {
 		if _, err := n.SignLatest(ctx, t); err != nil {
 			n.cfg.Log.ErrorContext(ctx, "sign checkpoint", slog.String("tenant", t.String()), slog.Any("err", err))
 			n.mu.Lock()
 			n.dirty[t] = true // try again next time
 			n.mu.Unlock()
+			ok = false
 		}
 	}
+	return ok
 }
 
 // CatchUp signs checkpoints for every tenant whose log outgrew its latest
@@ -180,11 +199,13 @@ func (n *Notary) SignLatest(ctx context.Context, tenant uuid.UUID) (store.Stored
 	return sc, nil
 }
 
-// Checkpoint returns the checkpoint of a tenant of exactly size, or the
-// latest when size is 0 (signing one when the log has outgrown it).
+// Checkpoint returns the checkpoint of a tenant of exactly size, or when
+// size is 0 the latest, once it covers every event committed before the
+// call (see covering): a read right after a write sees the write without
+// signing a checkpoint of its own each time.
 func (n *Notary) Checkpoint(ctx context.Context, tenant uuid.UUID, size int64) (store.StoredCheckpoint, error) {
 	if size <= 0 {
-		return n.SignLatest(ctx, tenant)
+		return n.covering(ctx, tenant, 0)
 	}
 	cps, err := n.st.Checkpoints(ctx, tenant, size, false)
 	if err != nil {
@@ -196,21 +217,57 @@ func (n *Notary) Checkpoint(ctx context.Context, tenant uuid.UUID, size int64) (
 	return cps[0], nil
 }
 
-// coveringCheckpoint returns the checkpoint of size, or when size is 0
-// the latest one, signing a new one only if that does not cover seq yet:
-// proofs are read far more often than the log grows past its checkpoint,
-// and each signature is a row kept forever.
-func (n *Notary) coveringCheckpoint(ctx context.Context, tenant uuid.UUID, seq, size int64) (store.StoredCheckpoint, error) {
-	if size <= 0 {
+// covering returns the latest checkpoint once it covers the first need
+// events (the whole log when need is 0 or beyond it). Proofs and
+// checkpoints are read far more often than the log grows past its
+// checkpoint, and each signature is a row kept forever, so a read signs
+// only when the latest checkpoint is older than the interval; otherwise it
+// waits for the one Run signs when the interval is up (or signs it itself
+// then, if Run did not). SignLatest is for the caller that wants one now.
+func (n *Notary) covering(ctx context.Context, tenant uuid.UUID, need int64) (store.StoredCheckpoint, error) {
+	for {
 		latest, err := n.st.Checkpoints(ctx, tenant, 0, true)
 		if err != nil {
 			return store.StoredCheckpoint{}, err
 		}
-		if len(latest) > 0 && latest[0].Size > seq {
+		if len(latest) > 0 && need > 0 && latest[0].Size >= need {
 			return latest[0], nil
 		}
+		_, size, err := n.st.LedgerSource(ctx, tenant)
+		if err != nil {
+			return store.StoredCheckpoint{}, err
+		}
+		if need <= 0 || need > size {
+			need = size
+		}
+		var wait time.Duration
+		if len(latest) > 0 {
+			if latest[0].Size >= need {
+				return latest[0], nil
+			}
+			wait = n.cfg.Interval - time.Since(latest[0].Time)
+		}
+		if wait <= 0 {
+			return n.SignLatest(ctx, tenant)
+		}
+		select {
+		case <-ctx.Done():
+			return store.StoredCheckpoint{}, ctx.Err()
+		case <-time.After(wait):
+		}
 	}
-	cp, err := n.Checkpoint(ctx, tenant, size)
+}
+
+// coveringCheckpoint returns the checkpoint of size, or when size is 0
+// the latest one that covers seq (see covering).
+func (n *Notary) coveringCheckpoint(ctx context.Context, tenant uuid.UUID, seq, size int64) (store.StoredCheckpoint, error) {
+	var cp store.StoredCheckpoint
+	var err error
+	if size <= 0 {
+		cp, err = n.covering(ctx, tenant, seq+1)
+	} else {
+		cp, err = n.Checkpoint(ctx, tenant, size)
+	}
 	if err != nil {
 		return cp, err
 	}
