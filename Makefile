@@ -4,6 +4,8 @@ GO        ?= go
 PKGS      ?= ./...
 BENCH_OUT ?= bench-results
 STATICCHECK_VERSION ?= v0.8.2
+FUZZTIME  ?= 60s
+CI_FUZZTIME ?= 3s
 
 .PHONY: help
 help: ## List the targets.
@@ -18,9 +20,10 @@ build: ## Build ./auditkeep.
 	$(GO) build -o auditkeep ./cmd/auditkeep
 
 .PHONY: test
-test: ## Run every test on SQLite and PostgreSQL (what CI runs).
+test: ## Run every test on SQLite and PostgreSQL, then each fuzz target for CI_FUZZTIME (what CI runs).
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(CI_FUZZTIME)
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck.
@@ -35,9 +38,9 @@ bench: ## Go benchmarks and auditkeep bench; results go to $(BENCH_OUT)/ for doc
 	$(GO) run ./cmd/auditkeep bench ledger --events $${LEDGER_EVENTS:-1000000} | tee $(BENCH_OUT)/ledger.md
 
 .PHONY: fuzz
-fuzz: ## Run each fuzz target for FUZZTIME (default 30s).
+fuzz: ## Run each fuzz target for FUZZTIME (default 60s); new findings land in testdata/fuzz.
 	@for t in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
 		for f in $$(grep -h '^func Fuzz' $$t/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
-			echo "== $$t $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-30s} $$t || exit 1; \
+			echo "== $$t $$f ($(FUZZTIME))"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -parallel 2 $$t || exit 1; \
 		done; \
 	done
