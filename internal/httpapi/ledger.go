@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bufio"
-	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/ledger"
-	"github.com/auditkeep/auditkeep/internal/query"
 )
 
 // ledgerParams names the query parameters of each ledger route. The
@@ -184,19 +182,19 @@ func (s *Server) ledgerCheckpoints(w http.ResponseWriter, r *http.Request, p *au
 		s.writeError(w, r, event.Invalid("limit", "must be an integer from 1 to %d", maxCheckpointPage))
 		return
 	}
-	// The store lists a tenant's checkpoints whole; the page is cut here.
-	all, err := s.d.Read.Checkpoints(r.Context(), p, lr.tenant)
+	// One more than the page, to know whether another follows.
+	page, err := s.d.Read.Checkpoints(r.Context(), p, lr.tenant, after, int(limit)+1)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	i, _ := slices.BinarySearchFunc(all, after+1, func(c query.Checkpoint, size int64) int { return cmp.Compare(c.Size, size) })
-	page := all[i:min(len(all), i+int(limit))]
+	more := len(page) > int(limit)
+	page = page[:min(len(page), int(limit))]
 	out := checkpointListJSON{Checkpoints: make([]checkpointJSON, len(page))}
 	for k, c := range page {
 		out.Checkpoints[k] = checkpointJSON{Size: c.Size, Root: b64(c.Root), Time: c.Time.UTC().Format(ledger.CheckpointTimeLayout), Note: string(c.Note)}
 	}
-	if i+len(page) < len(all) {
+	if more {
 		last := page[len(page)-1].Size
 		out.NextAfter = &last
 	}

@@ -185,14 +185,14 @@ func (s *Service) Subtree(ctx context.Context, p *auth.Principal, idOrRef string
 	})
 }
 
-// Checkpoints lists the signed checkpoints of tenant, which p must reach,
-// by size.
-func (s *Service) Checkpoints(ctx context.Context, p *auth.Principal, tenantID uuid.UUID) ([]Checkpoint, error) {
+// Checkpoints lists at most limit signed checkpoints of tenant, which p
+// must reach, of sizes above after, by size.
+func (s *Service) Checkpoints(ctx context.Context, p *auth.Principal, tenantID uuid.UUID, after int64, limit int) ([]Checkpoint, error) {
 	if !p.Reaches(tenantID) {
 		return nil, event.ErrNotFound
 	}
 	return read(ctx, s, s.limits.ReadTimeout, func(ctx context.Context) ([]Checkpoint, error) {
-		return s.store.Checkpoints(ctx, tenantID, 0, false)
+		return s.store.CheckpointPage(ctx, tenantID, after, limit)
 	})
 }
 

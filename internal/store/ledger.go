@@ -28,6 +28,10 @@ type Ledger interface {
 	// Checkpoints lists a tenant's checkpoints by size: all of them
 	// (size 0, latest false), the one of that size, or the latest.
 	Checkpoints(ctx context.Context, tenant uuid.UUID, size int64, latest bool) ([]StoredCheckpoint, error)
+	// CheckpointPage lists at most limit of a tenant's checkpoints of
+	// sizes above after, by size: a page cut in the database, so a list
+	// never loads a log's whole history of checkpoints.
+	CheckpointPage(ctx context.Context, tenant uuid.UUID, after int64, limit int) ([]StoredCheckpoint, error)
 	// ScanLedger calls fn with a tenant's events in seq order from seq
 	// from, each with its stored leaf hash (nil when it has none).
 	ScanLedger(ctx context.Context, tenant uuid.UUID, from int64, fn func(e *event.Event, leaf []byte) error) error

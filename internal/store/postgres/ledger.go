@@ -118,6 +118,23 @@ func (s *Store) Checkpoints(ctx context.Context, tenant uuid.UUID, size int64, l
 	default:
 		q += ` ORDER BY size`
 	}
+	return s.queryCheckpoints(ctx, tenant, q, args...)
+}
+
+// CheckpointPage implements store.Ledger: a range of the primary key
+// (tenant_pk, size).
+func (s *Store) CheckpointPage(ctx context.Context, tenant uuid.UUID, after int64, limit int) ([]store.StoredCheckpoint, error) {
+	pk, err := s.onePK(ctx, tenant)
+	if errors.Is(err, event.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.queryCheckpoints(ctx, tenant, `SELECT size, root, signed_at, note FROM ledger_checkpoints WHERE tenant_pk = $1 AND size > $2 ORDER BY size LIMIT $3`, pk, after, limit)
+}
+
+func (s *Store) queryCheckpoints(ctx context.Context, tenant uuid.UUID, q string, args ...any) ([]store.StoredCheckpoint, error) {
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, translate(err)

@@ -114,6 +114,26 @@ func (s *Store) Checkpoints(ctx context.Context, tenant uuid.UUID, size int64, l
 	default:
 		q += ` ORDER BY size`
 	}
+	return s.queryCheckpoints(ctx, tenant, q, args...)
+}
+
+// CheckpointPage implements store.Ledger: a range of the primary key
+// (tenant_pk, size).
+func (s *Store) CheckpointPage(ctx context.Context, tenant uuid.UUID, after int64, limit int) ([]store.StoredCheckpoint, error) {
+	pks, err := s.tenantPKs(ctx, s.reader, []uuid.UUID{tenant})
+	if err != nil {
+		return nil, err
+	}
+	pk, ok := pks[tenant]
+	if !ok {
+		return nil, nil
+	}
+	return s.queryCheckpoints(ctx, tenant, checkpointPageSQL, pk, after, limit)
+}
+
+const checkpointPageSQL = `SELECT size, root, signed_at, note FROM ledger_checkpoints WHERE tenant_pk = ? AND size > ? ORDER BY size LIMIT ?`
+
+func (s *Store) queryCheckpoints(ctx context.Context, tenant uuid.UUID, q string, args ...any) ([]store.StoredCheckpoint, error) {
 	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, translate(err)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -98,6 +99,32 @@ func testLedger(t *testing.T, st store.Store) {
 	}
 	if none, _ := st.Checkpoints(ctx, b.ID, 0, true); len(none) != 0 {
 		t.Errorf("b has checkpoints %+v", none)
+	}
+	for _, tc := range []struct {
+		after int64
+		limit int
+		want  []int64
+	}{
+		{0, 10, []int64{300, 600}},
+		{0, 1, []int64{300}},
+		{299, 1, []int64{300}},
+		{300, 10, []int64{600}},
+		{600, 10, nil},
+	} {
+		page, err := st.CheckpointPage(ctx, a.ID, tc.after, tc.limit)
+		var sizes []int64
+		for _, cp := range page {
+			sizes = append(sizes, cp.Size)
+			if cp.Tenant != a.ID || cp.Root != want || len(cp.Note) == 0 {
+				t.Errorf("CheckpointPage(after %d) row %+v", tc.after, cp)
+			}
+		}
+		if err != nil || !slices.Equal(sizes, tc.want) {
+			t.Errorf("CheckpointPage(after %d, limit %d) = %v, %v; want %v", tc.after, tc.limit, sizes, err, tc.want)
+		}
+	}
+	if none, err := st.CheckpointPage(ctx, b.ID, 0, 10); err != nil || len(none) != 0 {
+		t.Errorf("CheckpointPage of b = %+v, %v", none, err)
 	}
 	sizes, err := st.LedgerSizes(ctx)
 	if err != nil || sizes[a.ID] != 600 || sizes[b.ID] < 1 {
