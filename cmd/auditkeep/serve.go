@@ -14,6 +14,7 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/app"
 	"github.com/auditkeep/auditkeep/internal/notary"
+	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/safefile"
 	"github.com/auditkeep/auditkeep/internal/tenant"
 )
@@ -30,8 +31,22 @@ type ServeCmd struct {
 	AdminKeyFile    string        `help:"Where the bootstrap admin key is saved (mode 0600); default auditkeep.admin-key beside the database ($AUDITKEEP_ADMIN_KEY_FILE)."`
 	ShutdownTimeout time.Duration `default:"30s" help:"How long shutdown waits for requests and queued events ($AUDITKEEP_SHUTDOWN_TIMEOUT)."`
 	NoLedger        bool          `help:"Benchmarks only: skip the ledger (no proofs, cannot be verified) ($AUDITKEEP_NO_LEDGER)."`
+	ReadFlags
 	KeyCacheFlags
 	LedgerFlags
+}
+
+// ReadFlags bound reads and the HTTP connections they come on.
+type ReadFlags struct {
+	ReadTimeout           time.Duration `default:"5s" help:"Most time one page, count or single read may take; past it the query is cancelled and the client gets a 503 ($AUDITKEEP_READ_TIMEOUT)."`
+	ExportTimeout         time.Duration `default:"10m" help:"Most time one export may take in all ($AUDITKEEP_EXPORT_TIMEOUT)."`
+	ExportWriteTimeout    time.Duration `default:"30s" help:"Most time one write of an export to its client may take; a client that stops reading is cut off after it ($AUDITKEEP_EXPORT_WRITE_TIMEOUT)."`
+	MaxExports            int           `default:"4" help:"Exports running at once, in all; more are refused with a 503 ($AUDITKEEP_MAX_EXPORTS)."`
+	MaxExportsPerTenant   int           `default:"2" help:"Exports running at once for the keys of one tenant ($AUDITKEEP_MAX_EXPORTS_PER_TENANT)."`
+	HTTPReadHeaderTimeout time.Duration `default:"10s" help:"Most time to read a request's headers ($AUDITKEEP_HTTP_READ_HEADER_TIMEOUT)."`
+	HTTPReadTimeout       time.Duration `default:"60s" help:"Most time to read a whole request, body included ($AUDITKEEP_HTTP_READ_TIMEOUT)."`
+	HTTPWriteTimeout      time.Duration `default:"60s" help:"Most time from a request's headers to the end of its answer; exports extend it write by write ($AUDITKEEP_HTTP_WRITE_TIMEOUT)."`
+	HTTPIdleTimeout       time.Duration `default:"120s" help:"How long an idle keep-alive connection is kept ($AUDITKEEP_HTTP_IDLE_TIMEOUT)."`
 }
 
 // LedgerFlags configure the ledger's keys and checkpoints.
@@ -64,6 +79,8 @@ func (c *ServeCmd) Run(env *Env) error {
 	log := newLogger(env.Stderr, c.LogFormat, c.LogLevel)
 	ctx := env.Ctx
 	cfg := app.Config{DB: c.DB, NoLedger: c.NoLedger, MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxEventBytes: c.MaxEventBytes, Log: log, KeyCache: c.KeyCacheFlags.config(), NoKeyCache: c.KeyCacheSize == 0}
+	cfg.Read = query.Limits{ReadTimeout: c.ReadTimeout, ExportTimeout: c.ExportTimeout, MaxExports: c.MaxExports, MaxExportsPerTenant: c.MaxExportsPerTenant}
+	cfg.ExportWriteTimeout = c.ExportWriteTimeout
 	if err := c.LedgerFlags.config(c.DB, &cfg); err != nil {
 		return err
 	}
@@ -84,9 +101,10 @@ func (c *ServeCmd) Run(env *Env) error {
 	}
 	hs := &http.Server{
 		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: c.HTTPReadHeaderTimeout,
+		ReadTimeout:       c.HTTPReadTimeout,
+		WriteTimeout:      c.HTTPWriteTimeout,
+		IdleTimeout:       c.HTTPIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)

@@ -38,6 +38,8 @@ type Config struct {
 	Log           *slog.Logger
 	// Read bounds every read (query.Limits; zero fields take defaults).
 	Read query.Limits
+	// ExportWriteTimeout bounds one write of an export to its client.
+	ExportWriteTimeout time.Duration
 
 	// MasterKey seals the ledger's signing keys in the store; when nil it
 	// is read from (or made in) MasterKeyFile.
@@ -142,7 +144,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		}()
 	}
 	keys := &httpx.Authenticator{Keys: authn}
-	a.HTTP = httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, MaxBatch: cfg.MaxBatch}, httpapi.Deps{
+	a.HTTP = httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, MaxBatch: cfg.MaxBatch, ExportWriteTimeout: cfg.ExportWriteTimeout}, httpapi.Deps{
 		Read:     a.Read,
 		Ingest:   a.Ingest,
 		Auth:     keys,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/httpx"
+	"github.com/auditkeep/auditkeep/internal/query"
 )
 
 // errorBody is the native API's error document.
@@ -58,9 +59,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // publicMessage is what a client may read about err.
 func publicMessage(status int, err error) string {
 	var fe *event.FieldError
+	var te *query.TimeoutError
 	switch {
 	case errors.As(err, &fe):
 		return fe.Error()
+	case errors.As(err, &te):
+		return te.Error()
 	case status == http.StatusInternalServerError:
 		return "internal error; the server log has the details"
 	case status == http.StatusServiceUnavailable:

@@ -394,7 +394,7 @@ func (s *Server) ledgerExport(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="auditkeep-%s-%d.ndjson"`, lr.tenant, cp.Size))
 	h.Set(HeaderCheckpointSize, strconv.FormatInt(cp.Size, 10))
 	h.Set(HeaderCheckpoint, base64.StdEncoding.EncodeToString(cp.Note))
-	cw := &countingWriter{w: w}
+	cw := &exportWriter{w: w, rc: http.NewResponseController(w), window: s.cfg.ExportWriteTimeout}
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	n, err := s.d.Read.Export(r.Context(), p, lr.tenant, cp.Size, bw)
 	if err == nil {
@@ -417,13 +417,21 @@ func (s *Server) ledgerExport(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	panic(http.ErrAbortHandler)
 }
 
-// countingWriter counts the bytes handed to the response.
-type countingWriter struct {
-	w http.ResponseWriter
-	n int64
+// exportWriter counts the bytes handed to the response, and gives each
+// write its own deadline: an export may outlast the server's WriteTimeout,
+// but a client that stops reading is cut off one window later, and its
+// export ends and frees its slot.
+type exportWriter struct {
+	w      http.ResponseWriter
+	rc     *http.ResponseController
+	window time.Duration
+	n      int64
 }
 
-func (c *countingWriter) Write(b []byte) (int, error) {
+func (c *exportWriter) Write(b []byte) (int, error) {
+	// Not every ResponseWriter supports deadlines (a test recorder); the
+	// server's own do.
+	_ = c.rc.SetWriteDeadline(time.Now().Add(c.window))
 	n, err := c.w.Write(b)
 	c.n += int64(n)
 	return n, err

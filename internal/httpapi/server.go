@@ -25,7 +25,13 @@ type Config struct {
 	MaxBody int64
 	// MaxBatch is the most events one POST /v1/events may carry.
 	MaxBatch int
+	// ExportWriteTimeout is how long one write of an export to its client
+	// may take; it replaces the server's WriteTimeout on export routes.
+	ExportWriteTimeout time.Duration
 }
+
+// DefaultExportWriteTimeout is Config.ExportWriteTimeout's default.
+const DefaultExportWriteTimeout = 30 * time.Second
 
 // Deps are what the API serves from: the services, never the store.
 type Deps struct {
@@ -54,6 +60,9 @@ func New(cfg Config, d Deps) *Server {
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 1000
+	}
+	if cfg.ExportWriteTimeout <= 0 {
+		cfg.ExportWriteTimeout = DefaultExportWriteTimeout
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -31,6 +33,11 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, tenantID uuid.U
 	if !p.Reaches(tenantID) {
 		return 0, event.ErrNotFound
 	}
+	release, err := s.exports.acquire(p.TenantID)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
 	ectx, cancel := context.WithTimeout(ctx, s.limits.ExportTimeout)
 	defer cancel()
 	var buf bytes.Buffer
@@ -78,4 +85,33 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, tenantID uuid.U
 		}
 	}
 	return lines, nil
+}
+
+// exportGate counts the exports running, in all and by the tenant of the
+// key that asked, so a few stalled or slow exports of one tenant cannot
+// take every export slot, nor every database connection, from the others.
+type exportGate struct {
+	limits  Limits
+	mu      sync.Mutex
+	total   int
+	running map[uuid.UUID]int
+}
+
+func (g *exportGate) acquire(t uuid.UUID) (release func(), err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.total >= g.limits.MaxExports || g.running[t] >= g.limits.MaxExportsPerTenant {
+		return nil, &event.FieldError{Kind: event.ErrUnavailable, Message: fmt.Sprintf(
+			"too many exports are running (at most %d at once, %d per tenant); retry later", g.limits.MaxExports, g.limits.MaxExportsPerTenant)}
+	}
+	g.total++
+	g.running[t]++
+	return func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.total--
+		if g.running[t]--; g.running[t] == 0 {
+			delete(g.running, t)
+		}
+	}, nil
 }

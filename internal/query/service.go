@@ -41,12 +41,19 @@ type Limits struct {
 	ReadTimeout time.Duration
 	// ExportTimeout is the same for a whole export.
 	ExportTimeout time.Duration
+	// MaxExports is how many exports may run at once, in all;
+	// MaxExportsPerTenant how many of them for the keys of one tenant.
+	// Beyond them an export is refused (503, retry later).
+	MaxExports          int
+	MaxExportsPerTenant int
 }
 
 // Default limits.
 const (
-	DefaultReadTimeout   = 5 * time.Second
-	DefaultExportTimeout = 10 * time.Minute
+	DefaultReadTimeout         = 5 * time.Second
+	DefaultExportTimeout       = 10 * time.Minute
+	DefaultMaxExports          = 4
+	DefaultMaxExportsPerTenant = 2
 )
 
 // Service is the read service: every surface (the native API, the admin
@@ -61,6 +68,7 @@ type Service struct {
 	store   store.Store
 	tenants *tenant.Service
 	limits  Limits
+	exports *exportGate
 }
 
 // NewService builds the read service over a store and its engine. Zero
@@ -72,7 +80,14 @@ func NewService(st store.Store, en *Engine, tenants *tenant.Service, l Limits) *
 	if l.ExportTimeout <= 0 {
 		l.ExportTimeout = DefaultExportTimeout
 	}
-	return &Service{engine: en, store: st, tenants: tenants, limits: l}
+	if l.MaxExports <= 0 {
+		l.MaxExports = DefaultMaxExports
+	}
+	if l.MaxExportsPerTenant <= 0 {
+		l.MaxExportsPerTenant = DefaultMaxExportsPerTenant
+	}
+	l.MaxExportsPerTenant = min(l.MaxExportsPerTenant, l.MaxExports)
+	return &Service{engine: en, store: st, tenants: tenants, limits: l, exports: &exportGate{limits: l, running: map[uuid.UUID]int{}}}
 }
 
 // Limits returns the bounds the service applies.

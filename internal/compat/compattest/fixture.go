@@ -28,9 +28,9 @@ type Fixture struct {
 
 // NewFixture starts the service on a fresh database of engine, with no
 // tenant but the root. scope is the one the tenants' keys will carry.
-func NewFixture(t testing.TB, engine, scope string) *Fixture {
+func NewFixture(t testing.TB, engine, scope string, opts ...apitest.Option) *Fixture {
 	t.Helper()
-	s := apitest.New(t, engine)
+	s := apitest.New(t, engine, opts...)
 	return &Fixture{
 		Server:  s,
 		Tenants: map[string]store.Tenant{"root": s.Root},
@@ -46,7 +46,13 @@ func NewFixture(t testing.TB, engine, scope string) *Fixture {
 // "a" at the top, its child "a1", and "b", a's sibling.
 func NewFamily(t testing.TB, engine, scope string) *Fixture {
 	t.Helper()
-	f := NewFixture(t, engine, scope)
+	return NewFamilyWith(t, engine, scope)
+}
+
+// NewFamilyWith is NewFamily on a service configured by opts.
+func NewFamilyWith(t testing.TB, engine, scope string, opts ...apitest.Option) *Fixture {
+	t.Helper()
+	f := NewFixture(t, engine, scope, opts...)
 	f.Add("a", "Tenant A", "customer", "")
 	f.Add("a1", "Tenant A1", "customer", "a")
 	f.Add("b", "Tenant B", "customer", "")

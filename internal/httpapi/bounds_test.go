@@ -1,0 +1,164 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/app"
+	"github.com/auditkeep/auditkeep/internal/compat/compattest"
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
+	"github.com/auditkeep/auditkeep/internal/compat/fortuna"
+	"github.com/auditkeep/auditkeep/internal/httpx"
+	"github.com/auditkeep/auditkeep/internal/query"
+)
+
+// TestReadDeadline: a read that outlives --read-timeout is cancelled and
+// answered 503 with Retry-After and a message that says so, by the native
+// API and by a dialect, never left to hang.
+func TestReadDeadline(t *testing.T) {
+	t.Parallel()
+	f := compattest.NewFixture(t, "sqlite", "events:read")
+	f.Ingest(f.Writer, map[string]any{"action": "kept"})
+	key := f.Keys["root"]
+	for _, method := range []string{"Find", "Event", "TargetTypes"} {
+		t.Run(method, func(t *testing.T) {
+			t.Parallel()
+			hanging := &compattest.BrokenStore{Store: f.App.Store, Fail: []string{method}, Hang: true}
+			serve := func(mux httpx.Mux, d dialect.Deps) { fortuna.Serve(mux, d) }
+			d := compattest.ServeDialectWith(t, hanging, query.Limits{ReadTimeout: 50 * time.Millisecond}, serve)
+			paths := map[string][]string{
+				"Find":        {"/v1/events", "/api/audit/records"},
+				"Event":       {"/v1/events/1"},
+				"TargetTypes": {}, // no native route lists target types
+			}[method]
+			for _, path := range paths {
+				r := d.Get(path, "Authorization", "Bearer "+key)
+				d.CheckFailure(t, r, http.StatusServiceUnavailable, nil)
+				if strings.HasPrefix(path, "/v1/") && !strings.Contains(string(r.Body), "longer than its limit of 50ms") {
+					t.Errorf("%s: %s, want the deadline named", path, r.Body)
+				}
+			}
+		})
+	}
+}
+
+// TestStalledExports: clients that ask for an export and never read it
+// hold neither every export slot nor any database connection: beyond the
+// per-tenant limit they are refused (503), and a victim request of another
+// tenant is answered in full meanwhile. With the limits lifted, more
+// stalled exports than the database has connections still leave the
+// victim its answer: an export holds no cursor while it writes.
+func TestStalledExports(t *testing.T) {
+	apitest.EachEngine(t, func(t *testing.T, engine string) {
+		for _, tc := range []struct {
+			name        string
+			limits      query.Limits
+			wantRunning int
+		}{
+			{"default limits", query.Limits{}, query.DefaultMaxExportsPerTenant},
+			{"no export limit", query.Limits{MaxExports: 100, MaxExportsPerTenant: 100}, 6},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				stalledExports(t, engine, tc.limits, tc.wantRunning)
+			})
+		}
+	})
+}
+
+func stalledExports(t *testing.T, engine string, limits query.Limits, wantRunning int) {
+	{
+		f := compattest.NewFamilyWith(t, engine, "events:read", func(c *app.Config) { c.Read = limits })
+		// About 12 MB of export: far more than a stalled connection's
+		// socket buffers hold, so its writer blocks.
+		blob := strings.Repeat("x", 60000)
+		for range 2 {
+			evs := make([]map[string]any, 100)
+			for i := range evs {
+				evs[i] = map[string]any{"action": "bulk", "tenant": f.Tenants["a"].ID.String(), "metadata": map[string]any{"blob": blob}}
+			}
+			f.Ingest(f.Writer, evs...)
+		}
+		f.Ingest(f.Writer, map[string]any{"action": "victim.event", "tenant": f.Tenants["b"].ID.String()})
+
+		// More stalled clients than the database has connections for
+		// readers (4 on SQLite and PostgreSQL here).
+		const stalled = 6
+		addr := strings.TrimPrefix(f.URL, "http://")
+		statuses := make([]string, stalled)
+		var conns []net.Conn
+		t.Cleanup(func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		})
+		for i := range stalled {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetReadBuffer(4096)
+			}
+			fmt.Fprintf(c, "GET /v1/ledger/export HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n", addr, f.Keys["a"])
+			// Read the status line only: the export has started (or been
+			// refused), and from now on nothing more is read.
+			line, err := bufio.NewReaderSize(c, 16).ReadString('\n')
+			if err != nil {
+				t.Fatalf("stalled client %d: %v", i, err)
+			}
+			statuses[i] = strings.TrimSpace(line)
+		}
+		running := 0
+		for _, s := range statuses {
+			switch s {
+			case "HTTP/1.1 200 OK":
+				running++
+			case "HTTP/1.1 503 Service Unavailable":
+			default:
+				t.Errorf("stalled export answered %q", s)
+			}
+		}
+		if running != wantRunning {
+			t.Errorf("%d exports of one tenant running (%v), want %d", running, statuses, wantRunning)
+		}
+
+		// The victim: several reads of tenant b at once, each in full.
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequestWithContext(ctx, "GET", f.URL+"/v1/events?limit=5", nil)
+				req.Header.Set("Authorization", "Bearer "+f.Keys["b"])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Errorf("victim %d: %v", i, err)
+					return
+				}
+				defer resp.Body.Close()
+				var body strings.Builder
+				_, _ = bufio.NewReader(resp.Body).WriteTo(&body)
+				if resp.StatusCode != 200 || strings.Count(body.String(), `"action":"victim.event"`) != 1 || strings.Contains(body.String(), "bulk") {
+					t.Errorf("victim %d: %d %s", i, resp.StatusCode, body.String())
+				}
+			}()
+		}
+		wg.Wait()
+		// Another tenant's export is not refused for a's stalled ones.
+		if r := f.Do("GET", "/v1/ledger/export", f.Keys["b"], nil); r.Status != 200 || !strings.Contains(string(r.Body), "victim.event") {
+			t.Errorf("b's export: %d %.200s", r.Status, r.Body)
+		}
+	}
+}
