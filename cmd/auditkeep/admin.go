@@ -46,9 +46,10 @@ type JSONFlag struct {
 type TenantCreateCmd struct {
 	DBFlag
 	JSONFlag
+	ID     string `help:"The tenant's id, a UUID you already use for it (a FrankieOne customer id); default: a new UUIDv7."`
 	Name   string `required:"" help:"Tenant name."`
-	Kind   string `help:"Tenant kind, e.g. acquirer, merchant, customer."`
-	Ref    string `help:"Your own unique reference for the tenant."`
+	Kind   string `help:"Tenant kind, e.g. acquirer, merchant, customer (stored in lower case)."`
+	Ref    string `help:"Your own unique reference for the tenant (not a UUID: use --id; compared without regard to case)."`
 	Parent string `help:"Parent tenant id or ref."`
 }
 
@@ -59,7 +60,7 @@ func (c *TenantCreateCmd) Run(env *Env) error {
 		return err
 	}
 	defer st.Close()
-	t, err := (&tenant.Service{Store: st}).Create(env.Ctx, tenant.NewTenant{Name: c.Name, Kind: c.Kind, Ref: c.Ref, Parent: c.Parent})
+	t, err := (&tenant.Service{Store: st}).Create(env.Ctx, tenant.NewTenant{ID: c.ID, Name: c.Name, Kind: c.Kind, Ref: c.Ref, Parent: c.Parent})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"unicode/utf8"
 )
 
 func main() {
@@ -49,6 +50,14 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 			}
 		}
 	}()
+	// kong would turn invalid UTF-8 into U+FFFD, and a tenant would be
+	// created with a name nobody typed.
+	for i, a := range args {
+		if !utf8.ValidString(a) {
+			fmt.Fprintf(stderr, "auditkeep: argument %d is not valid UTF-8\n", i+1)
+			return exitCode(2)
+		}
+	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		fmt.Fprintln(stderr, "auditkeep:", err)

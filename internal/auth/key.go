@@ -4,10 +4,14 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -41,8 +45,8 @@ func NewKey(tenant uuid.UUID, name string, scopes []string, allow []netip.Prefix
 	if err := CheckScopes(scopes); err != nil {
 		return "", store.Key{}, err
 	}
-	if len(name) > 255 {
-		return "", store.Key{}, event.Invalid("name", "must be at most 255 bytes")
+	if len(name) > 255 || !event.ValidText(name) {
+		return "", store.Key{}, event.Invalid("name", "must be at most 255 bytes of UTF-8 without NUL")
 	}
 	raw := make([]byte, secretBytes)
 	if _, err := rand.Read(raw); err != nil {
@@ -86,25 +90,58 @@ func CheckScopes(scopes []string) error {
 }
 
 // ParseAllowList parses CIDRs or single addresses ("10.0.0.0/8",
-// "192.0.2.7", "::1").
+// "192.0.2.7", "::1"); a single address is a /32 or /128. Every entry must
+// parse: a key whose list silently lost an entry would be refused where
+// its operator meant it to work, or, worse, its list would be shorter
+// than the operator believes. Errors name the entry: allow_ips[2].
 func ParseAllowList(entries []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, e := range entries {
-		e = strings.TrimSpace(e)
-		if e == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(e); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(e)
+	out := make([]netip.Prefix, 0, len(entries))
+	for i, e := range entries {
+		p, err := parseAllowEntry(strings.TrimSpace(e))
 		if err != nil {
-			return nil, event.Invalid("allow_ips", "%q is neither an address nor a CIDR", e)
+			return nil, event.Invalid("allow_ips["+strconv.Itoa(i)+"]", "%s", err)
 		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return nil, nil
 	}
 	return out, nil
+}
+
+func parseAllowEntry(e string) (netip.Prefix, error) {
+	switch {
+	case e == "":
+		return netip.Prefix{}, errors.New("is empty; give an address or a CIDR")
+	case !utf8.ValidString(e) || strings.IndexByte(e, 0) >= 0:
+		return netip.Prefix{}, errors.New("is neither an address nor a CIDR")
+	case strings.Contains(e, "%"):
+		// A zone names an interface of one host; the address a request
+		// comes from never carries one, so the entry could never match.
+		return netip.Prefix{}, fmt.Errorf("%q has a zone (%%…); give the address without it", e)
+	}
+	if !strings.Contains(e, "/") {
+		a, err := netip.ParseAddr(e)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is neither an address nor a CIDR", e)
+		}
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(e)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is neither an address nor a CIDR", e)
+	}
+	// Requests are matched by their unmapped address (Allowed), so an
+	// IPv4-mapped prefix is stored as the IPv4 prefix it stands for:
+	// ::ffff:10.0.0.0/104 is 10.0.0.0/8.
+	if p.Addr().Is4In6() {
+		if p.Bits() < 96 {
+			return netip.Prefix{}, fmt.Errorf("%q is an IPv4-mapped prefix shorter than /96, which reaches past the mapped addresses; give the IPv4 CIDR", e)
+		}
+		return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96).Masked(), nil
+	}
+	return p.Masked(), nil
 }
 
 // FormatAllowList is the reverse of ParseAllowList.

@@ -58,6 +58,7 @@ func ToKeyJSON(k tenant.Key) KeyJSON {
 }
 
 type newTenantJSON struct {
+	ID     string `json:"id"`
 	Name   string `json:"name"`
 	Kind   string `json:"kind"`
 	Ref    string `json:"ref"`
@@ -76,7 +77,7 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		s.writeError(w, r, err)
 		return
 	}
-	t, err := s.d.Tenants.Create(r.Context(), tenant.NewTenant{Name: in.Name, Kind: in.Kind, Ref: in.Ref, Parent: in.Parent})
+	t, err := s.d.Tenants.Create(r.Context(), tenant.NewTenant{ID: in.ID, Name: in.Name, Kind: in.Kind, Ref: in.Ref, Parent: in.Parent})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -127,7 +128,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		s.writeError(w, r, err)
 		return
 	}
-	secret, k, err := s.d.Tenants.CreateKey(r.Context(), tenant.NewKey{Tenant: in.Tenant, Name: in.Name, Scopes: in.Scopes, AllowIPs: in.AllowIPs})
+	secret, k, err := s.d.Tenants.CreateKey(r.Context(), tenant.NewKey{Tenant: in.Tenant, Name: in.Name, Scopes: in.Scopes, AllowIPs: in.AllowIPs, Grantor: p})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

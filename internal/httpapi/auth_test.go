@@ -104,7 +104,7 @@ func TestAdminAPI(t *testing.T) {
 			}
 		}
 		// An acquirer's admin sees and manages only its own tree.
-		acqAdmin := s.Key(uuid.MustParse(acq.ID), "admin")
+		acqAdmin := s.Key(uuid.MustParse(acq.ID), "admin", "events:read")
 		var list struct{ Tenants []struct{ ID, Name string } }
 		s.Do("GET", "/v1/admin/tenants", acqAdmin, nil).JSON(t, &list)
 		if len(list.Tenants) != 2 {

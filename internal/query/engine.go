@@ -203,7 +203,9 @@ func (en *Engine) narrow(ctx context.Context, r *Request) ([]uuid.UUID, error) {
 		if needle != "" && !strings.Contains(strings.ToLower(t.Name), needle) {
 			continue
 		}
-		if len(r.TenantKinds) > 0 && !slices.Contains(r.TenantKinds, t.Kind) {
+		// Kinds are lower-cased at creation, but not those of tenants made
+		// before that (an operator's "MERCHANT").
+		if len(r.TenantKinds) > 0 && !slices.ContainsFunc(r.TenantKinds, func(k string) bool { return strings.EqualFold(k, t.Kind) }) {
 			continue
 		}
 		out = append(out, t.ID)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -22,30 +21,58 @@ type Service struct {
 
 // NewTenant is what a caller gives to create a tenant.
 type NewTenant struct {
+	// ID is the tenant's id when the caller brings one (a FrankieOne
+	// customer id, say); a UUIDv7 is made when it is empty.
+	ID     string
 	Name   string
 	Kind   string
 	Ref    string
 	Parent string // id or ref of the parent, optional
 }
 
-// Create makes a tenant with a fresh UUIDv7 id.
+// Create makes a tenant. Name, kind and ref are trimmed; the kind is
+// lower-cased, so dialects that map kinds (Moyasar's organization_type)
+// see one spelling whatever the operator typed.
+//
+// Refs are unique without regard to ASCII case and looked up the same
+// way. A ref or id that is taken is a 409 "is not available", the same
+// whoever holds it: an admin learns that the name is used, which a unique
+// name cannot hide, but not by which tenant, nor whether in its own tree.
 func (s *Service) Create(ctx context.Context, in NewTenant) (store.Tenant, error) {
 	in.Name = strings.TrimSpace(in.Name)
+	in.Kind = strings.TrimSpace(in.Kind)
+	in.Ref = strings.TrimSpace(in.Ref)
 	switch {
 	case in.Name == "":
 		return store.Tenant{}, event.Invalid("name", "is required")
-	case len(in.Name) > 255 || !utf8.ValidString(in.Name):
-		return store.Tenant{}, event.Invalid("name", "must be at most 255 bytes of UTF-8")
-	case len(in.Kind) > 64 || !utf8.ValidString(in.Kind):
-		return store.Tenant{}, event.Invalid("kind", "must be at most 64 bytes of UTF-8")
-	case len(in.Ref) > 255 || !utf8.ValidString(in.Ref):
-		return store.Tenant{}, event.Invalid("ref", "must be at most 255 bytes of UTF-8")
+	case len(in.Name) > 255 || !event.ValidText(in.Name):
+		return store.Tenant{}, event.Invalid("name", "must be at most 255 bytes of UTF-8 without NUL")
+	case len(in.Kind) > 64 || !event.ValidText(in.Kind):
+		return store.Tenant{}, event.Invalid("kind", "must be at most 64 bytes of UTF-8 without NUL")
+	case len(in.Ref) > 255 || !event.ValidText(in.Ref):
+		return store.Tenant{}, event.Invalid("ref", "must be at most 255 bytes of UTF-8 without NUL")
+	case !event.ValidText(in.Parent):
+		return store.Tenant{}, event.Invalid("parent", "must be a tenant id or ref")
 	}
+	// Lower-cased only once known to be UTF-8: ToLower would turn an
+	// invalid byte into U+FFFD.
+	in.Kind = strings.ToLower(in.Kind)
 	if _, err := uuid.Parse(in.Ref); err == nil {
-		// A ref that parses as a uuid could shadow another tenant's id.
-		return store.Tenant{}, event.Invalid("ref", "must not be a UUID")
+		// Tenants are looked up by id or ref, so a ref that parses as a
+		// uuid could shadow another tenant's id, or be shadowed by one.
+		return store.Tenant{}, event.Invalid("ref", "must not be a UUID; to give the tenant a UUID of your own (a FrankieOne customer id), give it as its id (--id on the command line)")
 	}
 	t := store.Tenant{Name: in.Name, Kind: in.Kind, Ref: in.Ref, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if in.ID != "" {
+		id, err := uuid.Parse(in.ID)
+		switch {
+		case err != nil || len(in.ID) != 36:
+			return store.Tenant{}, event.Invalid("id", "must be a UUID like 12345678-1234-1234-1234-123456789012")
+		case id == uuid.Nil:
+			return store.Tenant{}, event.Invalid("id", "must not be the nil UUID")
+		}
+		t.ID = id
+	}
 	if in.Parent != "" {
 		p, err := s.Store.Tenant(ctx, in.Parent)
 		if errors.Is(err, event.ErrNotFound) {
@@ -56,17 +83,43 @@ func (s *Service) Create(ctx context.Context, in NewTenant) (store.Tenant, error
 		}
 		t.Parent = p.ID
 	}
-	var err error
-	if t.ID, err = uuid.NewV7(); err != nil {
-		return store.Tenant{}, err
+	// Checked before the insert so the answer can name the field; the
+	// unique indexes still decide a race.
+	for _, f := range []struct{ name, val string }{{"id", in.ID}, {"ref", in.Ref}} {
+		if f.val == "" {
+			continue
+		}
+		_, err := s.Store.Tenant(ctx, f.val)
+		if err == nil {
+			return store.Tenant{}, notAvailable(f.name)
+		}
+		if !errors.Is(err, event.ErrNotFound) {
+			return store.Tenant{}, err
+		}
+	}
+	if t.ID == uuid.Nil {
+		var err error
+		if t.ID, err = uuid.NewV7(); err != nil {
+			return store.Tenant{}, err
+		}
 	}
 	if err := s.Store.CreateTenant(ctx, &t); err != nil {
 		if errors.Is(err, event.ErrConflict) {
-			return store.Tenant{}, fmt.Errorf("%w: ref %q is already taken", event.ErrConflict, in.Ref)
+			switch {
+			case in.ID == "":
+				return store.Tenant{}, notAvailable("ref")
+			case in.Ref == "":
+				return store.Tenant{}, notAvailable("id")
+			}
+			return store.Tenant{}, &event.FieldError{Field: "ref", Message: "or id is not available; choose another", Kind: event.ErrConflict}
 		}
 		return store.Tenant{}, err
 	}
 	return t, nil
+}
+
+func notAvailable(field string) error {
+	return &event.FieldError{Field: field, Message: "is not available; choose another", Kind: event.ErrConflict}
 }
 
 // NewKey is what a caller gives to create a key.
@@ -75,12 +128,31 @@ type NewKey struct {
 	Name     string
 	Scopes   []string
 	AllowIPs []string
+	// Grantor is the admin key creating this one, which may grant only
+	// scopes it holds itself: admin does not imply the others, so a key
+	// that may make keys cannot make one that does more than it. Nil is
+	// the operator (the command line), who may grant any scope.
+	Grantor *auth.Principal
 }
 
 // CreateKey makes a key and returns its secret, which is never shown again.
 func (s *Service) CreateKey(ctx context.Context, in NewKey) (string, store.Key, error) {
 	if in.Tenant == "" {
 		return "", store.Key{}, event.Invalid("tenant", "is required")
+	}
+	if err := auth.CheckScopes(in.Scopes); err != nil {
+		return "", store.Key{}, err
+	}
+	if in.Grantor != nil {
+		for _, sc := range in.Scopes {
+			if !in.Grantor.Has(sc) {
+				return "", store.Key{}, &event.FieldError{Field: "scopes", Kind: event.ErrForbidden,
+					Message: fmt.Sprintf("%q is not a scope this key holds; a key may grant only its own scopes (%s)", sc, strings.Join(in.Grantor.Scopes, ", "))}
+			}
+		}
+	}
+	if !event.ValidText(in.Tenant) {
+		return "", store.Key{}, event.Invalid("tenant", "must be a tenant id or ref")
 	}
 	t, err := s.Store.Tenant(ctx, in.Tenant)
 	if errors.Is(err, event.ErrNotFound) {
@@ -93,7 +165,7 @@ func (s *Service) CreateKey(ctx context.Context, in NewKey) (string, store.Key, 
 	if err != nil {
 		return "", store.Key{}, err
 	}
-	secret, k, err := auth.NewKey(t.ID, in.Name, in.Scopes, allow)
+	secret, k, err := auth.NewKey(t.ID, strings.TrimSpace(in.Name), in.Scopes, allow)
 	if err != nil {
 		return "", store.Key{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/tenant"
@@ -71,7 +72,9 @@ func renderEntry(e *event.Event, org *tenant.Tenant) (entryJSON, error) {
 	}
 	if org != nil {
 		j.Organization = &organizationJSON{ID: org.ID.String(), Name: org.Name, MerchantID: nonEmpty(org.Ref)}
-		if t, ok := organizationTypeOf[org.Kind]; ok {
+		// Kinds are lower-cased at creation; rows made before that keep
+		// the case an operator typed (Acquirer, MERCHANT).
+		if t, ok := organizationTypeOf[strings.ToLower(org.Kind)]; ok {
 			j.OrganizationType = &t
 		}
 	}

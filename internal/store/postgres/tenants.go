@@ -71,9 +71,9 @@ func (s *Store) Tenant(ctx context.Context, idOrRef string) (store.Tenant, error
 	var row pgx.Row
 	if id, err := uuid.Parse(idOrRef); err == nil {
 		// A ref may look like a uuid; the tenant with that id wins.
-		row = s.pool.QueryRow(ctx, q+`t.id = $1 OR t.ref = $2 ORDER BY t.id = $1 DESC LIMIT 1`, id, idOrRef)
+		row = s.pool.QueryRow(ctx, q+`t.id = $1 OR `+refFold("t.ref")+` = $2 ORDER BY t.id = $1 DESC LIMIT 1`, id, asciiLower(idOrRef))
 	} else {
-		row = s.pool.QueryRow(ctx, q+`t.ref = $1`, idOrRef)
+		row = s.pool.QueryRow(ctx, q+refFold("t.ref")+` = $1`, asciiLower(idOrRef))
 	}
 	t, pk, err := scanTenant(row)
 	if err != nil {
@@ -81,6 +81,24 @@ func (s *Store) Tenant(ctx context.Context, idOrRef string) (store.Tenant, error
 	}
 	s.remember(t.ID, pk)
 	return t, nil
+}
+
+// refFold is the expression of the unique index on refs (migration
+// 00005): ASCII letters folded to lower case, as SQLite's lower() does,
+// so that both engines take the same refs for the same. A lookup compares
+// it with asciiLower of the ref asked for, and so uses the index.
+func refFold(col string) string {
+	return `translate(` + col + `, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // Tenants implements store.Store.

@@ -68,10 +68,12 @@ func scanTenant(row interface{ Scan(...any) error }) (store.Tenant, int64, error
 func (s *Store) Tenant(ctx context.Context, idOrRef string) (store.Tenant, error) {
 	q := `SELECT ` + tenantColumns + ` FROM tenants t LEFT JOIN tenants p ON p.pk = t.parent_pk WHERE `
 	var row *sql.Row
+	// Refs are matched without regard to ASCII case, through the index on
+	// lower(ref) (migration 00005); lower() of SQLite folds ASCII only.
 	if id, err := uuid.Parse(idOrRef); err == nil {
-		row = s.reader.QueryRowContext(ctx, q+`t.id = ? OR t.ref = ? ORDER BY t.id = ? DESC LIMIT 1`, id[:], idOrRef, id[:])
+		row = s.reader.QueryRowContext(ctx, q+`t.id = ? OR lower(t.ref) = lower(?) ORDER BY t.id = ? DESC LIMIT 1`, id[:], idOrRef, id[:])
 	} else {
-		row = s.reader.QueryRowContext(ctx, q+`t.ref = ?`, idOrRef)
+		row = s.reader.QueryRowContext(ctx, q+`lower(t.ref) = lower(?)`, idOrRef)
 	}
 	t, pk, err := scanTenant(row)
 	if err != nil {
