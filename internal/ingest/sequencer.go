@@ -21,9 +21,9 @@ type SequencerConfig struct {
 	QueueSize int
 	// CommitTimeout bounds one group's transaction (default 30s).
 	CommitTimeout time.Duration
-	// AfterCommit, when set, runs after each committed group, in the
-	// sequencer's goroutine, before the next group starts (the ledger signs
-	// checkpoints here).
+	// AfterCommit, when set, runs after each committed group has been
+	// answered, before the next group commits; it must be cheap (the
+	// ledger's signer and the indexer are only woken here).
 	AfterCommit func(ctx context.Context, reqs []store.AppendRequest, res []store.AppendResult)
 }
 
@@ -108,31 +108,58 @@ func (s *Sequencer) Close(ctx context.Context) error {
 	}
 }
 
+// group is requests committed together.
+type group struct {
+	pending []*pending
+	events  int
+}
+
+// run overlaps two stages: while one group commits (and waits for its
+// fsync), the next is gathered from the queue, and it keeps growing until
+// the commit is done, so a busy queue still makes large groups.
 func (s *Sequencer) run() {
 	defer close(s.done)
-	var group []*pending
-	for first := range s.queue {
-		group = append(group[:0], first)
-		n := len(first.req.Events)
-	fill:
-		for n < s.cfg.MaxGroupEvents {
-			select {
-			case p, ok := <-s.queue:
-				if !ok {
-					break fill
-				}
-				group = append(group, p)
-				n += len(p.req.Events)
-			default:
-				break fill
-			}
+	ready := make(chan *group)
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		for g := range ready {
+			s.commit(g.pending, g.events)
 		}
-		s.commit(group, n)
+	}()
+	defer func() { close(ready); <-committed }()
+	var next *group
+	queue := s.queue
+	for queue != nil || next != nil {
+		// Offer the group only while it has something; take more requests
+		// only while it has room.
+		var offer chan<- *group
+		if next != nil {
+			offer = ready
+		}
+		in := queue
+		if next != nil && next.events >= s.cfg.MaxGroupEvents {
+			in = nil
+		}
+		select {
+		case offer <- next:
+			next = nil
+		case p, ok := <-in:
+			if !ok {
+				queue = nil
+				continue
+			}
+			s.metrics.queueDepth.Dec()
+			if next == nil {
+				next = &group{}
+			}
+			next.pending = append(next.pending, p)
+			next.events += len(p.req.Events)
+		}
 	}
 }
 
 func (s *Sequencer) commit(group []*pending, n int) {
-	s.metrics.queueDepth.Sub(float64(len(group)))
 	s.metrics.groupRequests.Observe(float64(len(group)))
 	s.metrics.groupEvents.Observe(float64(n))
 	reqs := make([]store.AppendRequest, len(group))
@@ -151,11 +178,11 @@ func (s *Sequencer) commit(group []*pending, n int) {
 		}
 		return
 	}
-	if s.cfg.AfterCommit != nil {
-		s.cfg.AfterCommit(ctx, reqs, res)
-	}
 	for i, p := range group {
 		p.done <- outcome{res: res[i]}
+	}
+	if s.cfg.AfterCommit != nil {
+		s.cfg.AfterCommit(ctx, reqs, res)
 	}
 }
 
