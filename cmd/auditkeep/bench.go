@@ -29,6 +29,8 @@ type BenchIngestCmd struct {
 	Clients  int    `default:"64" help:"Concurrent clients in the single-event measurement."`
 	Single   int    `default:"2000" help:"Events for the one-client, one-event-per-request measurement."`
 	NoLedger bool   `help:"Also measure with the ledger off."`
+	Corpus   string `enum:"realistic,full" default:"full" help:"Events: full (every shared field set in every vendor shape, the worst case) or realistic (each vendor's shape with only the fields its clients fill)."`
+	BenchExtendedFlags
 }
 
 // Run implements the command.
@@ -72,7 +74,7 @@ func (c *BenchIngestCmd) Run(env *Env) error {
 			return err
 		}
 		engine = s.App.Store.Engine()
-		res, err := bench.Ingest(ctx, s, bench.IngestConfig{Events: r.events, Clients: r.clients, Batch: r.size, NoLedger: r.noLedger})
+		res, err := bench.Ingest(ctx, s, bench.IngestConfig{Events: r.events, Clients: r.clients, Batch: r.size, NoLedger: r.noLedger, Corpus: c.Corpus})
 		s.Close(ctx)
 		cleanup()
 		if err != nil {
@@ -86,8 +88,13 @@ func (c *BenchIngestCmd) Run(env *Env) error {
 		return err
 	}
 	rows = append(rows, base)
-	fmt.Fprintf(env.Stdout, "Machine: %s. Engine: %s. Date: %s.\n", bench.Machine(), engine, time.Now().UTC().Format("2006-01-02"))
-	bench.WriteIngestTable(env.Stdout, "Ingest ("+engine+")", rows)
+	ext, err := c.extended(ctx, env, dbFor, rows[0].PerSec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Machine: %s. Engine: %s. Corpus: %s. Date: %s.\n", bench.Machine(), engine, c.Corpus, time.Now().UTC().Format("2006-01-02"))
+	bench.WriteIngestTable(env.Stdout, "Ingest ("+engine+", "+c.Corpus+" corpus)", rows)
+	bench.WriteExtended(env.Stdout, "Indexer and reads under ingest ("+engine+", "+c.Corpus+" corpus)", ext)
 	return nil
 }
 

@@ -46,7 +46,7 @@ type fixture struct {
 
 // setup opens a store of engine with one tenant and key, and an
 // authenticator whose cache watches the store and is already trusted.
-func setup(t *testing.T, engine string, cfg auth.CacheConfig) *fixture {
+func setup(t testing.TB, engine string, cfg auth.CacheConfig) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := apitest.DB(t, engine)
@@ -84,7 +84,7 @@ func setup(t *testing.T, engine string, cfg auth.CacheConfig) *fixture {
 	return f
 }
 
-func newKey(t *testing.T, st store.Store, tenant uuid.UUID) (string, store.Key) {
+func newKey(t testing.TB, st store.Store, tenant uuid.UUID) (string, store.Key) {
 	t.Helper()
 	secret, k, err := auth.NewKey(tenant, "k", []string{auth.ScopeEventsRead}, nil)
 	if err != nil {
@@ -96,7 +96,7 @@ func newKey(t *testing.T, st store.Store, tenant uuid.UUID) (string, store.Key) 
 	return secret, k
 }
 
-func (f *fixture) mustAuth(t *testing.T) *auth.Principal {
+func (f *fixture) mustAuth(t testing.TB) *auth.Principal {
 	t.Helper()
 	p, err := f.authn.Authenticate(context.Background(), f.secret, here)
 	if err != nil {

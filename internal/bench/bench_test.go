@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
 	"github.com/auditkeep/auditkeep/internal/bench"
@@ -44,13 +45,93 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 func TestCorpusIngests(t *testing.T) {
-	// The corpus must be valid input, or every benchmark measures errors.
-	s, err := bench.StartServer(context.Background(), filepath.Join(t.TempDir(), "c.db"), false)
+	// Both corpora must be valid input, or every benchmark measures errors.
+	for _, corpus := range []string{bench.CorpusFull, bench.CorpusRealistic} {
+		t.Run(corpus, func(t *testing.T) {
+			t.Parallel()
+			s, err := bench.StartServer(context.Background(), filepath.Join(t.TempDir(), "c.db"), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close(context.Background())
+			if _, err := bench.Ingest(context.Background(), s, bench.IngestConfig{Events: 200, Clients: 2, Batch: 50, Corpus: corpus}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bench.Ingest(context.Background(), s, bench.IngestConfig{Events: 20, Clients: 2, Batch: 1, Corpus: corpus}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if _, err := bench.NewNamedCorpus("everything", 1); err == nil {
+		t.Error("an unknown corpus name was accepted")
+	}
+}
+
+// TestRealisticCorpusIsSparse: each vendor's shape leaves empty the
+// fields that vendor's clients do not send, so indexes that skip empty
+// values are measured as they will be used.
+func TestRealisticCorpusIsSparse(t *testing.T) {
+	t.Parallel()
+	c, err := bench.NewNamedCorpus(bench.CorpusRealistic, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close(context.Background())
-	if _, err := bench.Ingest(context.Background(), s, bench.IngestConfig{Events: 200, Clients: 2, Batch: 50}); err != nil {
+	for i := range 400 {
+		e := c.Event(i)
+		for _, f := range []string{"channel", "source", "reason", "details", "payload"} {
+			if _, ok := e[f]; ok {
+				t.Fatalf("event %d (shape %d) sets %s", i, i%4, f)
+			}
+		}
+		want := [][]string{
+			{"category", "external_ref", "context", "summary"},
+			{"actor", "targets", "changes"},
+			{"request_id", "subject", "labels", "metadata"},
+			{"actor", "targets", "session_id"},
+		}[i%4]
+		if len(e) != len(want)+2 { // + occurred_at, action
+			t.Fatalf("event %d (shape %d) has fields %v, want %v", i, i%4, keys(e), want)
+		}
+		for _, f := range want {
+			if _, ok := e[f]; !ok {
+				t.Fatalf("event %d (shape %d) lacks %s", i, i%4, f)
+			}
+		}
+	}
+	full := bench.NewCorpus(1).Event(0)
+	if _, ok := full["labels"]; !ok {
+		t.Error("the full corpus lost its labels")
+	}
+}
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestExtendedMeasurements runs each extended measurement briefly: they
+// must finish and report what they measured.
+func TestExtendedMeasurements(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := bench.StartServer(ctx, filepath.Join(t.TempDir(), "x.db"), false)
+	if err != nil {
 		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	sus, err := bench.Sustain(ctx, s, bench.SustainConfig{Duration: 2500 * time.Millisecond, Clients: 2, Batch: 50, Corpus: bench.CorpusRealistic})
+	if err != nil || sus.Acked == 0 || len(sus.Samples) == 0 || sus.IndexRate <= 0 {
+		t.Fatalf("sustain: %+v, %v", sus, err)
+	}
+	fp, err := bench.FirstPage(ctx, s, bench.FirstPageConfig{Duration: time.Second, IngestRate: 200, Batch: 10, Corpus: bench.CorpusRealistic})
+	if err != nil || fp.Reads == 0 || fp.P99 == 0 || fp.IngestCount == 0 {
+		t.Fatalf("first page: %+v, %v", fp, err)
+	}
+	b, err := bench.Burst(ctx, s, 500, 2, 50, bench.CorpusFull, 30*time.Second)
+	if err != nil || b.Events != 500 || !b.Drained {
+		t.Fatalf("burst: %+v, %v", b, err)
 	}
 }

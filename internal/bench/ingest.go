@@ -26,6 +26,7 @@ type IngestConfig struct {
 	Batch    int    // events per request (1 = single events)
 	NoLedger bool
 	Seed     uint64
+	Corpus   string // CorpusFull (default) or CorpusRealistic
 }
 
 // IngestResult is what one measurement found.
@@ -87,83 +88,144 @@ func Ingest(ctx context.Context, s *Server, cfg IngestConfig) (IngestResult, err
 	}
 	// Bodies are made before the clock starts: we time the server, not
 	// the JSON encoder of the client.
-	corpus := NewCorpus(cfg.Seed + 1)
+	bodies, err := Bodies(cfg.Corpus, cfg.Seed, cfg.Events, cfg.Batch)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	start := time.Now()
+	lat, _, err := drive(ctx, s, bodies, len(bodies), cfg.Clients, 0, nil)
+	elapsed := time.Since(start)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	return IngestResult{Config: cfg, Elapsed: elapsed, PerSec: float64(cfg.Events) / elapsed.Seconds(),
+		P50: Percentile(lat, 0.50), P99: Percentile(lat, 0.99)}, nil
+}
+
+// Bodies makes the request bodies of n events of the named corpus, batch
+// events each (a bare event when batch is 1).
+func Bodies(corpus string, seed uint64, n, batch int) ([][]byte, error) {
+	c, err := NewNamedCorpus(corpus, seed+1)
+	if err != nil {
+		return nil, err
+	}
+	batch = max(batch, 1)
 	var bodies [][]byte
-	for i := 0; i < cfg.Events; i += cfg.Batch {
-		n := min(cfg.Batch, cfg.Events-i)
+	for i := 0; i < n; i += batch {
+		k := min(batch, n-i)
 		var v any
-		if cfg.Batch == 1 {
-			v = corpus.Event(i)
+		if batch == 1 {
+			v = c.Event(i)
 		} else {
-			evs := make([]any, n)
+			evs := make([]any, k)
 			for j := range evs {
-				evs[j] = corpus.Event(i + j)
+				evs[j] = c.Event(i + j)
 			}
 			v = map[string]any{"events": evs}
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
-			return IngestResult{}, err
+			return nil, err
 		}
 		bodies = append(bodies, b)
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: cfg.Clients, MaxIdleConnsPerHost: cfg.Clients, MaxConnsPerHost: cfg.Clients}}
-	lat := make([][]time.Duration, cfg.Clients)
-	var next atomic.Int64
+	return bodies, nil
+}
+
+// drive posts requests from clients goroutines, body i%len(bodies) for
+// the i-th, until requests have been sent (0: no bound) or stop closes.
+// With perSec > 0 the requests start at that rate in all (an open loop, as
+// independent producers send), else each client sends as fast as it is
+// answered. It returns the sorted per-request latencies and the events
+// acknowledged.
+func drive(ctx context.Context, s *Server, bodies [][]byte, requests, clients int, perSec float64, stop <-chan struct{}) ([]time.Duration, int64, error) {
+	return driveWith(ctx, s, bodies, requests, clients, perSec, stop, nil)
+}
+
+// driveWith is drive that also tells onAck of each acknowledgement.
+func driveWith(ctx context.Context, s *Server, bodies [][]byte, requests, clients int, perSec float64, stop <-chan struct{}, onAck func(int64)) ([]time.Duration, int64, error) {
+	clients = max(clients, 1)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
+	defer client.CloseIdleConnections()
+	lat := make([][]time.Duration, clients)
+	var next, acked atomic.Int64
 	var firstErr error
 	var errOnce sync.Once
 	var wg sync.WaitGroup
 	start := time.Now()
-	for c := 0; c < cfg.Clients; c++ {
+	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(bodies) || ctx.Err() != nil {
+				if (requests > 0 && i >= requests) || ctx.Err() != nil {
 					return
 				}
+				if perSec > 0 {
+					at := start.Add(time.Duration(float64(i) / perSec * float64(time.Second)))
+					if d := time.Until(at); d > 0 {
+						select {
+						case <-time.After(d):
+						case <-stop:
+							return
+						}
+					}
+				}
+				select {
+				case <-stop:
+					return
+				default:
+				}
 				t0 := time.Now()
-				err := post(ctx, client, s.URL+"/v1/events", s.Key, bodies[i])
+				n, err := post(ctx, client, s.URL+"/v1/events", s.Key, bodies[i%len(bodies)])
 				lat[c] = append(lat[c], time.Since(t0))
 				if err != nil {
 					errOnce.Do(func() { firstErr = err })
 					return
 				}
+				acked.Add(int64(n))
+				if onAck != nil {
+					onAck(int64(n))
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	if firstErr != nil {
-		return IngestResult{}, firstErr
-	}
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	return IngestResult{Config: cfg, Elapsed: elapsed, PerSec: float64(cfg.Events) / elapsed.Seconds(),
-		P50: Percentile(all, 0.50), P99: Percentile(all, 0.99)}, nil
+	return all, acked.Load(), firstErr
 }
 
-func post(ctx context.Context, c *http.Client, url, key string, body []byte) error {
+// post sends one ingest request and returns how many events it
+// acknowledged.
+func post(ctx context.Context, c *http.Client, url, key string, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("POST /v1/events: %d %s", resp.StatusCode, b)
+		return 0, fmt.Errorf("POST /v1/events: %d %s", resp.StatusCode, b)
 	}
-	return nil
+	// A batch answers {"events": [...]}, a single event the event itself.
+	var batch struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	if json.Unmarshal(b, &batch) == nil && batch.Events != nil {
+		return len(batch.Events), nil
+	}
+	return 1, nil
 }
 
 // Percentile of sorted durations (nearest rank).

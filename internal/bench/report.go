@@ -82,3 +82,41 @@ func fmtDur(d time.Duration) string {
 	}
 	return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
 }
+
+// Extended holds the measurements beyond the ingest table; nil ones were
+// skipped.
+type Extended struct {
+	Sustain   *SustainResult
+	FirstPage *FirstPageResult
+	Burst     *BurstResult
+}
+
+// WriteExtended writes them as Markdown.
+func WriteExtended(w io.Writer, title string, x Extended) {
+	if x.Sustain == nil && x.FirstPage == nil && x.Burst == nil {
+		return
+	}
+	fmt.Fprintf(w, "\n### %s\n\n", title)
+	fmt.Fprintln(w, "| measurement | result | detail |")
+	fmt.Fprintln(w, "|---|---:|---|")
+	if s := x.Sustain; s != nil {
+		bounded := "bounded"
+		if s.LagGrowth > 0 && s.EndLag > 0 {
+			bounded = fmt.Sprintf("growing %.0f events/s", s.LagGrowth)
+		}
+		fmt.Fprintf(w, "| sustained, 4 clients batched, %s | %.0f events/s indexed | %.0f events/s acknowledged; lag max %d, at the end %d (%s) |\n",
+			fmtDur(s.Elapsed.Round(time.Second)), s.IndexRate, s.PerSec, s.MaxLag, s.EndLag, bounded)
+	}
+	if f := x.FirstPage; f != nil {
+		fmt.Fprintf(w, "| first page (GET /v1/events) under ingest | p99 %s | p50 %s over %d reads; ingest %.0f events/s (p99 %s per request) |\n",
+			fmtDur(f.P99), fmtDur(f.P50), f.Reads, f.IngestRate, fmtDur(f.IngestP99))
+	}
+	if b := x.Burst; b != nil {
+		drained := fmtDur(b.Drain)
+		if !b.Drained {
+			drained = "not within " + drained
+		}
+		fmt.Fprintf(w, "| lag after a %d-event burst | 0 after %s | burst at %.0f events/s; lag %d when the last was acknowledged |\n",
+			b.Events, drained, b.PerSec, b.LagAtEnd)
+	}
+}
