@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
 
@@ -67,6 +68,11 @@ func scanTenant(row pgx.Row) (store.Tenant, int64, error) {
 
 // Tenant implements store.Store.
 func (s *Store) Tenant(ctx context.Context, idOrRef string) (store.Tenant, error) {
+	if !event.ValidText(idOrRef) {
+		// PostgreSQL would refuse the text itself (SQLSTATE 22021); no id
+		// or ref is such text, so asking for one finds nothing.
+		return store.Tenant{}, fmt.Errorf("tenant: %w", event.ErrNotFound)
+	}
 	q := `SELECT ` + tenantColumns + tenantFrom + ` WHERE `
 	var row pgx.Row
 	if id, err := uuid.Parse(idOrRef); err == nil {

@@ -66,6 +66,10 @@ func scanTenant(row interface{ Scan(...any) error }) (store.Tenant, int64, error
 
 // Tenant implements store.Store.
 func (s *Store) Tenant(ctx context.Context, idOrRef string) (store.Tenant, error) {
+	if !event.ValidText(idOrRef) {
+		// No id or ref is such text; asking for one finds nothing.
+		return store.Tenant{}, fmt.Errorf("tenant: %w", event.ErrNotFound)
+	}
 	q := `SELECT ` + tenantColumns + ` FROM tenants t LEFT JOIN tenants p ON p.pk = t.parent_pk WHERE `
 	var row *sql.Row
 	// Refs are matched without regard to ASCII case, through the index on
