@@ -98,7 +98,9 @@ func buildShape(t reflect.Type, building map[reflect.Type]*shape) *shape {
 
 func (s *shape) child(key string) *shape {
 	switch {
-	case s == generic:
+	case s == nil, s == generic:
+		// nil: a value where the decoder expects another kind (an array
+		// for a struct); the decoder refuses it, its strings are checked.
 		return generic
 	case s.fields != nil:
 		return s.fields[strings.ToLower(key)]

@@ -104,6 +104,9 @@ func TestDecodeStrictLeavesSyntaxToTheDecoder(t *testing.T) {
 		`{"action":"\u12"}`:              "not valid JSON",
 		`{"action":"x"} {}`:              "unexpected data",
 		`{"metadata":` + deep(100) + `}`: "",
+		// An array where an object is expected, holding objects: found by
+		// FuzzVerifyExport, it once dereferenced a nil shape.
+		`[{"a":{"b":1}},{"c":[{"d":"e"}]}]`: "must be an object",
 	} {
 		var j JSON
 		err := DecodeStrictBytes([]byte(body), &j)
