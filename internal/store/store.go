@@ -57,6 +57,7 @@ type Store interface {
 	TargetTypes(ctx context.Context, tenants []uuid.UUID) ([]string, error)
 
 	Ledger
+	Indexer
 
 	// Secret returns the named server secret, creating it with gen on first
 	// use; concurrent callers all get the one that was stored.
@@ -108,4 +109,27 @@ type AppendResult struct {
 type EventRef struct {
 	ID   int64
 	UUID uuid.UUID
+}
+
+// Indexer folds the log into the query indexes, which are derived data:
+// Find, Count and TargetTypes stay exact without it (they read the
+// not-yet-indexed tail too), only slower as the tail grows.
+type Indexer interface {
+	// IndexBatch folds up to max not-yet-indexed events into every query
+	// index in one transaction, which also records how far it came, and
+	// returns how many it folded (0: the indexes are current).
+	IndexBatch(ctx context.Context, max int) (int, error)
+	// Lag reports how far the indexes are behind the log.
+	Lag(ctx context.Context) (Lag, error)
+	// ClearIndex empties every derived index, so that IndexBatch rebuilds
+	// them from the log.
+	ClearIndex(ctx context.Context) error
+}
+
+// Lag is how far the query indexes are behind the log.
+type Lag struct {
+	// Events is how many acknowledged events are not indexed yet.
+	Events int64
+	// Oldest is the recorded_at of the oldest of them; zero when none.
+	Oldest time.Time
 }

@@ -59,7 +59,7 @@ func (s *Store) appendGroup(ctx context.Context, reqs []store.AppendRequest) ([]
 		heads[t] = next
 	}
 	var nextID int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM events`).Scan(&nextID); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM event_log`).Scan(&nextID); err != nil {
 		return nil, translate(err)
 	}
 	plan := store.PlanAppend(live, existing, heads, nextID, time.Now(), !s.opts.NoLedger)
@@ -115,7 +115,7 @@ func (s *Store) existingIdem(ctx context.Context, tx cachedTx, pks map[uuid.UUID
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.tenant_pk = ? AND e.idempotency_key = ?`)
+	stmt, err := tx.PrepareContext(ctx, `SELECT `+eventColumns+` FROM event_log e WHERE e.tenant_pk = ? AND e.idempotency_key = ?`)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -134,36 +134,37 @@ func (s *Store) existingIdem(ctx context.Context, tx cachedTx, pks map[uuid.UUID
 	return out, nil
 }
 
-const insertEvent = `INSERT INTO events (id, tenant_pk, seq, uuid, recorded_at, occurred_at, idempotency_key,
+// insertLog and insertEvent write the same columns to the log and to the
+// derived events table (index.go).
+const insertLog = `INSERT INTO event_log (` + rowColumns + `) VALUES (` + rowParams + `)`
+
+const insertEvent = `INSERT INTO events (` + rowColumns + `) VALUES (` + rowParams + `)`
+
+const rowColumns = `id, tenant_pk, seq, uuid, recorded_at, occurred_at, idempotency_key,
 	category, action, action_type, status, level, summary, details,
 	actor_type, actor_id, actor_name, actor_email, target_type, target_id, targets,
 	subject_type, subject_id, external_ref, context, request_id, session_id, channel, source,
-	changes, reason, labels, metadata, payload_digest, leaf_hash)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	changes, reason, labels, metadata, payload_digest, leaf_hash`
 
+const rowParams = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+
+// insert writes a plan's events to the log, with what cannot be derived
+// from it (sealed payloads, which erasure removes apart from the event)
+// and the tenants' heads: all an acknowledgement waits for. The query
+// indexes follow behind (index.go).
 func (s *Store) insert(ctx context.Context, tx cachedTx, pks map[uuid.UUID]int64, plan *store.Plan) error {
 	if len(plan.New) == 0 {
 		return nil
 	}
-	ins, err := tx.PrepareContext(ctx, insertEvent)
+	ins, err := tx.PrepareContext(ctx, insertLog)
 	if err != nil {
 		return translate(err)
 	}
 	defer ins.Close()
-	var insTarget, insLabel, insPayload *sql.Stmt
-	prep := func(st **sql.Stmt, q string) error {
-		if *st != nil {
-			return nil
-		}
-		var err error
-		*st, err = tx.PrepareContext(ctx, q)
-		return translate(err)
-	}
+	var insPayload *sql.Stmt
 	defer func() {
-		for _, st := range []*sql.Stmt{insTarget, insLabel, insPayload} {
-			if st != nil {
-				st.Close()
-			}
+		if insPayload != nil {
+			insPayload.Close()
 		}
 	}()
 	for i, e := range plan.New {
@@ -175,40 +176,15 @@ func (s *Store) insert(ctx context.Context, tx cachedTx, pks map[uuid.UUID]int64
 		if _, err := ins.ExecContext(ctx, eventArgs(e, pk, e.ID, e.Seq, e.RecordedAt, leaf)...); err != nil {
 			return fmt.Errorf("insert event: %w", translate(err))
 		}
-		for _, t := range e.Targets {
-			if err := prep(&insTarget, `INSERT OR IGNORE INTO event_targets (tenant_pk, type, target_id, occurred_at, event_id) VALUES (?, ?, ?, ?, ?)`); err != nil {
-				return err
-			}
-			if _, err := insTarget.ExecContext(ctx, pk, t.Type, t.ID, micros(e.OccurredAt), e.ID); err != nil {
-				return fmt.Errorf("insert target: %w", translate(err))
-			}
-		}
-		for k, v := range e.Labels {
-			if err := prep(&insLabel, `INSERT INTO event_labels (tenant_pk, key, value, occurred_at, event_id) VALUES (?, ?, ?, ?, ?)`); err != nil {
-				return err
-			}
-			if _, err := insLabel.ExecContext(ctx, pk, k, v, micros(e.OccurredAt), e.ID); err != nil {
-				return fmt.Errorf("insert label: %w", translate(err))
-			}
-		}
 		if e.Payload != nil {
-			if err := prep(&insPayload, `INSERT INTO event_payloads (event_id, tenant_pk, subject_type, subject_id, salt, data) VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
-				return err
+			if insPayload == nil {
+				if insPayload, err = tx.PrepareContext(ctx, `INSERT INTO event_payloads (event_id, tenant_pk, subject_type, subject_id, salt, data) VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
+					return translate(err)
+				}
 			}
 			if _, err := insPayload.ExecContext(ctx, e.ID, pk, e.Subject.Type, e.Subject.ID, e.PayloadSalt, []byte(e.Payload)); err != nil {
 				return fmt.Errorf("insert payload: %w", translate(err))
 			}
-		}
-	}
-	types := map[tenantType]bool{}
-	for _, e := range plan.New {
-		if t := e.PrimaryTarget().Type; t != "" {
-			types[tenantType{pks[e.TenantID], t}] = true
-		}
-	}
-	for k := range types {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO tenant_target_types (tenant_pk, type) VALUES (?, ?)`, k.pk, k.typ); err != nil {
-			return translate(err)
 		}
 	}
 	for t, next := range plan.Heads {
@@ -231,11 +207,6 @@ func nullBytes(b []byte) any {
 	return b
 }
 
-// tenantType is a primary target type seen in a tenant.
-type tenantType struct {
-	pk  int64
-	typ string
-}
 
 // eventArgs are the values of insertEvent for e.
 func eventArgs(e *event.Event, pk, id, seq int64, recorded time.Time, leaf []byte) []any {

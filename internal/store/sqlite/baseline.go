@@ -27,7 +27,7 @@ func (s *Store) BaselineInsert(ctx context.Context, evs []event.Event) error {
 	}
 	defer tx.Rollback()
 	var next int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM events`).Scan(&next); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT MAX((SELECT COALESCE(MAX(id), 0) FROM events), (SELECT COALESCE(MAX(id), 0) + 1000000000 FROM event_log)) + 1`).Scan(&next); err != nil {
 		return translate(err)
 	}
 	// Seqs far above anything ingest assigns keep the unique index happy.

@@ -76,7 +76,7 @@ func (s *Store) Event(ctx context.Context, tenants []uuid.UUID, ref store.EventR
 	if err != nil || len(pks) == 0 {
 		return event.Event{}, fmt.Errorf("event: %w", event.ErrNotFound)
 	}
-	b := sqlbuild.New(dialect).W(`SELECT `, eventColumns, ` FROM events e WHERE `)
+	b := sqlbuild.New(dialect).W(`SELECT `, eventColumns, ` FROM event_log e WHERE `)
 	sqlbuild.In(b, "e.tenant_pk", pks)
 	if ref.UUID != uuid.Nil {
 		b.W(" AND e.uuid = ").Arg(ref.UUID[:])
@@ -112,21 +112,32 @@ func (s *Store) Find(ctx context.Context, q *store.Query) ([]event.Event, error)
 	if err != nil || len(pks) == 0 {
 		return nil, err
 	}
-	b := sqlbuild.Find(dialect, eventColumns, pks, q)
-	rows, err := s.reader.QueryContext(ctx, b.SQL(), b.Args()...)
+	tx, err := s.snapshot(ctx)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []event.Event
-	for rows.Next() {
-		e, err := s.scanEvent(ctx, rows)
+	defer tx.Rollback()
+	tail, err := s.tail(ctx, tx, pks)
+	if err != nil {
+		return nil, err
+	}
+	return store.MergeFind(ctx, q, store.TailFilter(q, tail, store.FoldASCII), func(ctx context.Context, q *store.Query) ([]event.Event, error) {
+		b := sqlbuild.Find(dialect, eventColumns, pks, q)
+		rows, err := tx.QueryContext(ctx, b.SQL(), b.Args()...)
 		if err != nil {
-			return nil, err
+			return nil, translate(err)
 		}
-		out = append(out, e)
-	}
-	return out, translate(rows.Err())
+		defer rows.Close()
+		var out []event.Event
+		for rows.Next() {
+			e, err := s.scanEvent(ctx, rows)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+		}
+		return out, translate(rows.Err())
+	})
 }
 
 // Count implements store.Store.
@@ -137,17 +148,27 @@ func (s *Store) Count(ctx context.Context, q *store.Query) (int64, error) {
 	}
 	var n int64
 	if q.Filter.IsZero() {
-		// The unfiltered total comes from the maintained counters.
+		// The unfiltered total comes from the log's counters.
 		b := sqlbuild.New(dialect).W(`SELECT COALESCE(SUM(live), 0) FROM tenant_heads WHERE `)
 		sqlbuild.In(b, "tenant_pk", pks)
 		err := s.reader.QueryRowContext(ctx, b.SQL(), b.Args()...).Scan(&n)
 		return n, translate(err)
 	}
+	tx, err := s.snapshot(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	tail, err := s.tail(ctx, tx, pks)
+	if err != nil {
+		return 0, err
+	}
 	b := sqlbuild.Count(dialect, pks, &q.Filter)
-	if err := s.reader.QueryRowContext(ctx, b.SQL(), b.Args()...).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, b.SQL(), b.Args()...).Scan(&n); err != nil {
 		return 0, translate(err)
 	}
-	return n, nil
+	all := store.Query{Filter: q.Filter}
+	return n + int64(len(store.TailFilter(&all, tail, store.FoldASCII))), nil
 }
 
 // TargetTypes lists the distinct primary target types of the tenants'
@@ -157,10 +178,19 @@ func (s *Store) TargetTypes(ctx context.Context, tenants []uuid.UUID) ([]string,
 	if err != nil || len(pks) == 0 {
 		return nil, err
 	}
+	tx, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	tail, err := s.tail(ctx, tx, pks)
+	if err != nil {
+		return nil, err
+	}
 	b := sqlbuild.New(dialect).W(`SELECT DISTINCT type FROM tenant_target_types WHERE `)
 	sqlbuild.In(b, "tenant_pk", pks)
 	b.W(` ORDER BY 1`)
-	rows, err := s.reader.QueryContext(ctx, b.SQL(), b.Args()...)
+	rows, err := tx.QueryContext(ctx, b.SQL(), b.Args()...)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -173,5 +203,8 @@ func (s *Store) TargetTypes(ctx context.Context, tenants []uuid.UUID) ([]string,
 		}
 		out = append(out, t)
 	}
-	return out, translate(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	return store.TailTargetTypes(out, tail), nil
 }

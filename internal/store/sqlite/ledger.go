@@ -32,7 +32,7 @@ func tileSource(ctx context.Context, q dbtx, pk int64) ledger.TileSource {
 			return store.ReadTiles(rows, level, from, to, translate)
 		},
 		func(ctx context.Context, from, to int64) ([]tlog.Hash, error) {
-			rows, err := q.QueryContext(ctx, `SELECT seq, leaf_hash FROM events WHERE tenant_pk = ? AND seq >= ? AND seq < ? ORDER BY seq`, pk, from, to)
+			rows, err := q.QueryContext(ctx, `SELECT seq, leaf_hash FROM event_log WHERE tenant_pk = ? AND seq >= ? AND seq < ? ORDER BY seq`, pk, from, to)
 			if err != nil {
 				return nil, translate(err)
 			}
@@ -167,7 +167,7 @@ func (s *Store) ScanLedger(ctx context.Context, tenant uuid.UUID, from int64, fn
 	}
 	const page = 5000
 	for {
-		rows, err := s.reader.QueryContext(ctx, `SELECT `+eventColumns+`, e.leaf_hash FROM events e WHERE e.tenant_pk = ? AND e.seq >= ? ORDER BY e.seq LIMIT ?`, pk, from, page)
+		rows, err := s.reader.QueryContext(ctx, `SELECT `+eventColumns+`, e.leaf_hash FROM event_log e WHERE e.tenant_pk = ? AND e.seq >= ? ORDER BY e.seq LIMIT ?`, pk, from, page)
 		if err != nil {
 			return translate(err)
 		}

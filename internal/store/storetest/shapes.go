@@ -121,5 +121,15 @@ func LoadPlanCorpus(t *testing.T, st store.Store, n int) (uuid.UUID, []uuid.UUID
 			t.Fatalf("load: %v %v", err, res[0].Err)
 		}
 	}
+	// The plans are those of the indexes: fold the whole log into them.
+	for {
+		n, err := st.IndexBatch(ctx, 10000)
+		if err != nil {
+			t.Fatalf("index: %v", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
 	return big.ID, []uuid.UUID{big.ID, kidA.ID, kidB.ID}
 }

@@ -40,6 +40,9 @@ func Run(t *testing.T, open Open) {
 		{"FindAndCount", testFindAndCount},
 		{"Secret", testSecret},
 		{"Ledger", testLedger},
+		{"LaggingIndex", testLaggingIndex},
+		{"Reindex", testReindex},
+		{"ReadYourWrites", testReadYourWrites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
