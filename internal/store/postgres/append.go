@@ -176,7 +176,7 @@ func lockHeads(ctx context.Context, tx pgx.Tx, ids map[int64]uuid.UUID) (map[uui
 
 // idemQuery finds the events of (tenant pk, key) pairs. IS NOT NULL lets
 // the planner use the partial unique index.
-const idemQuery = `SELECT ` + eventColumns + ` FROM events e
+const idemQuery = `SELECT ` + eventColumns + ` FROM event_log e
 	JOIN unnest($1::bigint[], $2::text[]) AS k(tenant_pk, key) ON e.tenant_pk = k.tenant_pk AND e.idempotency_key = k.key
 	WHERE e.idempotency_key IS NOT NULL`
 

@@ -81,7 +81,7 @@ func TestTwoProcessesWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rows, err := a.Pool().Query(ctx, `SELECT id, tenant_pk, seq FROM events ORDER BY id`)
+	rows, err := a.Pool().Query(ctx, `SELECT id, tenant_pk, seq FROM event_log ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +201,9 @@ func TestDuplicateTargetAndPayload(t *testing.T) {
 	got, err := st.Event(ctx, []uuid.UUID{tn.ID}, store.EventRef{ID: res[0].Events[0].ID})
 	if err != nil || len(got.Targets) != 3 {
 		t.Fatalf("targets = %v (%v), want all three as sent", got.Targets, err)
+	}
+	if _, err := st.IndexBatch(ctx, 10); err != nil {
+		t.Fatal(err)
 	}
 	var targets, payloads int
 	if err := st.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM event_targets), (SELECT count(*) FROM event_payloads)`).Scan(&targets, &payloads); err != nil {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -110,7 +111,7 @@ func (s *Store) Event(ctx context.Context, tenants []uuid.UUID, ref store.EventR
 
 // eventQuery is the SELECT of Event over the tenants pks.
 func eventQuery(pks []int64, ref store.EventRef) *sqlbuild.Builder {
-	b := sqlbuild.New(dialect).W(`SELECT `, eventColumns, ` FROM events e WHERE `)
+	b := sqlbuild.New(dialect).W(`SELECT `, eventColumns, ` FROM event_log e WHERE `)
 	sqlbuild.In(b, "e.tenant_pk", pks)
 	if ref.UUID != uuid.Nil {
 		b.W(" AND e.uuid = ").Arg(ref.UUID)
@@ -126,13 +127,24 @@ func (s *Store) Find(ctx context.Context, q *store.Query) ([]event.Event, error)
 	if err != nil || len(pks) == 0 {
 		return nil, err
 	}
-	b := findQuery(pks, q)
-	rows, err := s.pool.Query(ctx, b.SQL(), b.Args()...)
+	tx, err := s.snapshot(ctx)
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
-	defer rows.Close()
-	return s.scanEvents(ctx, rows)
+	defer tx.Rollback(ctx)
+	tail, err := s.tail(ctx, tx, pks)
+	if err != nil {
+		return nil, err
+	}
+	return store.MergeFind(ctx, q, store.TailFilter(q, tail, strings.ToLower), func(ctx context.Context, q *store.Query) ([]event.Event, error) {
+		b := findQuery(pks, q)
+		rows, err := tx.Query(ctx, b.SQL(), b.Args()...)
+		if err != nil {
+			return nil, translate(err)
+		}
+		defer rows.Close()
+		return s.scanEvents(ctx, rows)
+	})
 }
 
 // findQuery is the SELECT of Find over the tenants pks: the shared
@@ -176,17 +188,27 @@ func (s *Store) Count(ctx context.Context, q *store.Query) (int64, error) {
 	}
 	var n int64
 	if q.Filter.IsZero() {
-		// The unfiltered total comes from the maintained counters.
+		// The unfiltered total comes from the log's counters.
 		b := sqlbuild.New(dialect).W(`SELECT COALESCE(SUM(live), 0)::bigint FROM tenant_heads WHERE `)
 		sqlbuild.In(b, "tenant_pk", pks)
 		err := s.pool.QueryRow(ctx, b.SQL(), b.Args()...).Scan(&n)
 		return n, translate(err)
 	}
+	tx, err := s.snapshot(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	tail, err := s.tail(ctx, tx, pks)
+	if err != nil {
+		return 0, err
+	}
 	b := sqlbuild.Count(dialect, pks, &q.Filter)
-	if err := s.pool.QueryRow(ctx, b.SQL(), b.Args()...).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, b.SQL(), b.Args()...).Scan(&n); err != nil {
 		return 0, translate(err)
 	}
-	return n, nil
+	all := store.Query{Filter: q.Filter}
+	return n + int64(len(store.TailFilter(&all, tail, strings.ToLower))), nil
 }
 
 // TargetTypes lists the distinct primary target types of the tenants'
@@ -196,10 +218,19 @@ func (s *Store) TargetTypes(ctx context.Context, tenants []uuid.UUID) ([]string,
 	if err != nil || len(pks) == 0 {
 		return nil, err
 	}
+	tx, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	tail, err := s.tail(ctx, tx, pks)
+	if err != nil {
+		return nil, err
+	}
 	b := sqlbuild.New(dialect).W(`SELECT DISTINCT type FROM tenant_target_types WHERE `)
 	sqlbuild.In(b, "tenant_pk", pks)
 	b.W(` ORDER BY 1`)
-	rows, err := s.pool.Query(ctx, b.SQL(), b.Args()...)
+	rows, err := tx.Query(ctx, b.SQL(), b.Args()...)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -207,8 +238,5 @@ func (s *Store) TargetTypes(ctx context.Context, tenants []uuid.UUID) ([]string,
 	if err != nil {
 		return nil, translate(err)
 	}
-	if out == nil {
-		out = []string{}
-	}
-	return out, nil
+	return store.TailTargetTypes(append([]string{}, out...), tail), nil
 }

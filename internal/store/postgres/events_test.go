@@ -251,9 +251,9 @@ func TestQueriesUseIndexes(t *testing.T) {
 	}{
 		{"newest first", "", nil, "events_tenant_time"},
 		{"keyset page", "", nil, "events_tenant_time"},
-		{"event by uuid", "", nil, "events_tenant_uuid"},
-		{"event by id", "", nil, "events_pkey"},
-		{"idempotency keys", postgres.IdemQuery, []any{[]int64{1, 2}, []string{"a", "b"}}, "events_tenant_idem"},
+		{"event by uuid", "", nil, "event_log_tenant_uuid"},
+		{"event by id", "", nil, "event_log_pkey"},
+		{"idempotency keys", postgres.IdemQuery, []any{[]int64{1, 2}, []string{"a", "b"}}, "event_log_tenant_idem"},
 		{"subtree", postgres.SubtreeQuery, []any{"/1/", "/10"}, "tenants_path_key"},
 	} {
 		switch tc.name {

@@ -18,12 +18,14 @@ var eventCopyColumns = []string{"id", "tenant_pk", "seq", "uuid", "recorded_at",
 	"subject_type", "subject_id", "external_ref", "context", "request_id", "session_id", "channel", "source",
 	"changes", "reason", "labels", "metadata", "payload_digest", "leaf_hash"}
 
-// insert writes a plan's new events with COPY, the bulk path: events, then
-// their targets, labels and payloads; then, in one round trip, the tenants'
-// heads, the id counter and the tenants' target types.
+// insert writes a plan's new events to the log with COPY, the bulk path,
+// with what cannot be derived from the log (sealed payloads, which erasure
+// removes apart from the event); then, in one round trip, the tenants'
+// heads and the id counter: all an acknowledgement waits for. The query
+// indexes follow behind (index.go).
 func insert(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, plan *store.Plan) error {
 	evRows := make([][]any, len(plan.New))
-	var targets, labels, payloads [][]any
+	var payloads [][]any
 	for i, e := range plan.New {
 		pk := pks[e.TenantID]
 		var leaf any
@@ -31,17 +33,6 @@ func insert(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, plan *store
 			leaf = plan.Leaves[i][:]
 		}
 		evRows[i] = copyRow(e, pk, e.ID, e.Seq, e.RecordedAt, leaf)
-		// An event may name one target twice; the index row is one.
-		seen := make(map[[2]string]bool, len(e.Targets))
-		for _, t := range e.Targets {
-			if k := [2]string{t.Type, t.ID}; !seen[k] {
-				seen[k] = true
-				targets = append(targets, []any{pk, t.Type, t.ID, e.OccurredAt, e.ID})
-			}
-		}
-		for k, v := range e.Labels {
-			labels = append(labels, []any{pk, k, v, e.OccurredAt, e.ID})
-		}
 		if e.Payload != nil {
 			payloads = append(payloads, []any{pk, e.ID, e.Subject.Type, e.Subject.ID, e.PayloadSalt, []byte(e.Payload)})
 		}
@@ -51,9 +42,7 @@ func insert(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, plan *store
 		cols  []string
 		rows  [][]any
 	}{
-		{"events", eventCopyColumns, evRows},
-		{"event_targets", []string{"tenant_pk", "type", "target_id", "occurred_at", "event_id"}, targets},
-		{"event_labels", []string{"tenant_pk", "key", "value", "occurred_at", "event_id"}, labels},
+		{"event_log", eventCopyColumns, evRows},
 		{"event_payloads", []string{"tenant_pk", "event_id", "subject_type", "subject_id", "salt", "data"}, payloads},
 	} {
 		if len(c.rows) == 0 {
@@ -61,22 +50,6 @@ func insert(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, plan *store
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
 			return fmt.Errorf("copy %s: %w", c.table, translate(err))
-		}
-	}
-
-	// The tenants' primary target types, for TargetTypes.
-	type tenantType struct {
-		pk  int64
-		typ string
-	}
-	seenType := map[tenantType]bool{}
-	var tpks []int64
-	var ttypes []string
-	for _, e := range plan.New {
-		k := tenantType{pks[e.TenantID], e.PrimaryTarget().Type}
-		if k.typ != "" && !seenType[k] {
-			seenType[k] = true
-			tpks, ttypes = append(tpks, k.pk), append(ttypes, k.typ)
 		}
 	}
 
@@ -91,10 +64,6 @@ func insert(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, plan *store
 		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(tenant_pk, next_seq, added)
 		WHERE h.tenant_pk = v.tenant_pk`, hpks, nexts, added)
 	b.Queue(`UPDATE store_head SET next_id = $1`, plan.NextID)
-	if len(tpks) > 0 {
-		b.Queue(`INSERT INTO tenant_target_types (tenant_pk, type)
-			SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING`, tpks, ttypes)
-	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("heads: %w", translate(err))
 	}

@@ -33,7 +33,7 @@ func tileSource(ctx context.Context, q querier, pk int64) ledger.TileSource {
 			return store.ReadTiles(rows, level, from, to, translate)
 		},
 		func(ctx context.Context, from, to int64) ([]tlog.Hash, error) {
-			rows, err := q.Query(ctx, `SELECT seq, leaf_hash FROM events WHERE tenant_pk = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`, pk, from, to)
+			rows, err := q.Query(ctx, `SELECT seq, leaf_hash FROM event_log WHERE tenant_pk = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`, pk, from, to)
 			if err != nil {
 				return nil, translate(err)
 			}
@@ -163,7 +163,7 @@ func (s *Store) ScanLedger(ctx context.Context, tenant uuid.UUID, from int64, fn
 	}
 	const page = 5000
 	for {
-		rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+`, e.leaf_hash FROM events e WHERE e.tenant_pk = $1 AND e.seq >= $2 ORDER BY e.seq LIMIT $3`, pk, from, page)
+		rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+`, e.leaf_hash FROM event_log e WHERE e.tenant_pk = $1 AND e.seq >= $2 ORDER BY e.seq LIMIT $3`, pk, from, page)
 		if err != nil {
 			return translate(err)
 		}

@@ -17,13 +17,15 @@ const MaxUnionTenants = 64
 // Find builds the query for one page of q. It is a deferred join: a key
 // query picks the page's ids through the index that serves the filter and
 // the order (per tenant, reading at most offset+limit index entries each),
-// and the outer query fetches only those rows. cols selects event columns
-// qualified with e.
+// and the outer query fetches only those rows, from the log: the indexes
+// choose which events a page holds, the log (the record the ledger
+// verifies) says what they are. cols selects event columns qualified with
+// e.
 func Find(d *Dialect, cols string, pks []int64, q *store.Query) *Builder {
 	b := New(d)
 	b.W("SELECT ", cols, " FROM (")
 	b.pageKeys(pks, q)
-	b.W(") p ", d.join(), " events e ON e.tenant_pk = p.tenant_pk AND e.id = p.id ORDER BY p.k", dir(q.Sort.Desc), ", p.id", dir(q.Sort.Desc))
+	b.W(") p ", d.join(), " event_log e ON e.tenant_pk = p.tenant_pk AND e.id = p.id ORDER BY p.k", dir(q.Sort.Desc), ", p.id", dir(q.Sort.Desc))
 	return b
 }
 
