@@ -64,7 +64,7 @@ func TestVerifyDatabase(t *testing.T) {
 		}
 		target := evs[7]
 		tm := apitest.NewTamperer(t, s.DB)
-		if err := tm.Exec(context.Background(), fmt.Sprintf("UPDATE events SET action = 'ACT-7' WHERE id = %d", target.ID)); err != nil {
+		if err := tm.Exec(context.Background(), fmt.Sprintf("UPDATE event_log SET action = 'ACT-7' WHERE id = %d", target.ID)); err != nil {
 			t.Fatal(err)
 		}
 		for _, args := range [][]string{{"verify", "--db", s.DB}, {"verify", "--db", s.DB, "--tenant", "shop"}} {
@@ -74,7 +74,7 @@ func TestVerifyDatabase(t *testing.T) {
 				t.Fatalf("verify does not name the changed event (%s):\n%s", want, out)
 			}
 		}
-		if err := tm.Exec(context.Background(), fmt.Sprintf("UPDATE events SET action = 'act-7' WHERE id = %d", target.ID)); err != nil {
+		if err := tm.Exec(context.Background(), fmt.Sprintf("UPDATE event_log SET action = 'act-7' WHERE id = %d", target.ID)); err != nil {
 			t.Fatal(err)
 		}
 		if out, _, err := runCLI(t, "verify", "--db", s.DB, "--tenant", tn.ID.String()); err != nil {

@@ -73,7 +73,7 @@ func (tm *Tamperer) Exec(ctx context.Context, stmts ...string) error {
 		return err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('events', 'event_targets', 'event_labels', 'ledger_tiles', 'ledger_checkpoints')`)
+	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('event_log', 'ledger_tiles', 'ledger_checkpoints')`)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/auditkeep/auditkeep/internal/store"
 )
 
-// eventColumns is the events table's columns, in the order both engines
+// eventColumns is the event log's columns, in the order both engines
 // declare them.
 var eventColumns = []string{"id", "tenant_pk", "seq", "uuid", "recorded_at", "occurred_at", "idempotency_key",
 	"category", "action", "action_type", "status", "level", "summary", "details",
@@ -65,13 +65,13 @@ type mutation struct {
 func (m *mutation) apply() []string {
 	s := []string{"DELETE FROM mut_backup"}
 	if len(m.backup) > 0 {
-		s = append(s, "INSERT INTO mut_backup SELECT * FROM events WHERE id IN ("+ids(m.backup)+")")
+		s = append(s, "INSERT INTO mut_backup SELECT * FROM event_log WHERE id IN ("+ids(m.backup)+")")
 	}
 	return append(s, m.stmts...)
 }
 
 func (m *mutation) undo() []string {
-	return []string{"DELETE FROM events WHERE id IN (" + ids(m.after) + ")", "INSERT INTO events SELECT * FROM mut_backup"}
+	return []string{"DELETE FROM event_log WHERE id IN (" + ids(m.after) + ")", "INSERT INTO event_log SELECT * FROM mut_backup"}
 }
 
 func ids(xs []int64) string {
@@ -107,7 +107,7 @@ func (mu *mutator) next() mutation {
 	edit := func(name, set string) mutation {
 		id, seq := pick()
 		return mutation{name: name, tenant: t, backup: []int64{id}, after: []int64{id},
-			stmts: []string{fmt.Sprintf("UPDATE events SET %s WHERE id = %d", set, id)}, wantSeq: seq, wantID: id}
+			stmts: []string{fmt.Sprintf("UPDATE event_log SET %s WHERE id = %d", set, id)}, wantSeq: seq, wantID: id}
 	}
 	// gone is a change after which seq is missing from the log.
 	gone := func(name string, stmt func(id int64) string) mutation {
@@ -148,16 +148,16 @@ func (mu *mutator) next() mutation {
 	case 8:
 		id, seq := pick()
 		return mutation{name: "edit id", tenant: t, backup: []int64{id}, after: []int64{id + 1_000_000},
-			stmts: []string{fmt.Sprintf("UPDATE events SET id = id + 1000000 WHERE id = %d", id)}, wantSeq: seq, wantID: id + 1_000_000}
+			stmts: []string{fmt.Sprintf("UPDATE event_log SET id = id + 1000000 WHERE id = %d", id)}, wantSeq: seq, wantID: id + 1_000_000}
 	case 9:
-		return gone("edit seq", func(id int64) string { return fmt.Sprintf("UPDATE events SET seq = seq + 1000000 WHERE id = %d", id) })
+		return gone("edit seq", func(id int64) string { return fmt.Sprintf("UPDATE event_log SET seq = seq + 1000000 WHERE id = %d", id) })
 	case 10:
 		spare := mu.sql.tenantPK(mu.spare)
 		return gone("move to another tenant", func(id int64) string {
-			return fmt.Sprintf("UPDATE events SET tenant_pk = %s WHERE id = %d", spare, id)
+			return fmt.Sprintf("UPDATE event_log SET tenant_pk = %s WHERE id = %d", spare, id)
 		})
 	case 11, 12:
-		return gone("delete", func(id int64) string { return fmt.Sprintf("DELETE FROM events WHERE id = %d", id) })
+		return gone("delete", func(id int64) string { return fmt.Sprintf("DELETE FROM event_log WHERE id = %d", id) })
 	case 13:
 		a, b := two()
 		set := func(to, from int64) string {
@@ -165,7 +165,7 @@ func (mu *mutator) next() mutation {
 			for _, c := range []string{"action", "summary", "request_id", "metadata"} {
 				cols = append(cols, fmt.Sprintf("%s = (SELECT %s FROM mut_backup WHERE id = %d)", c, c, from))
 			}
-			return fmt.Sprintf("UPDATE events SET %s WHERE id = %d", strings.Join(cols, ", "), to)
+			return fmt.Sprintf("UPDATE event_log SET %s WHERE id = %d", strings.Join(cols, ", "), to)
 		}
 		return mutation{name: "swap contents", tenant: t, backup: []int64{a.ID, b.ID}, after: []int64{a.ID, b.ID},
 			stmts: []string{set(a.ID, b.ID), set(b.ID, a.ID)}, wantSeq: *a.Seq, wantID: a.ID}
@@ -173,9 +173,9 @@ func (mu *mutator) next() mutation {
 		a, b := two()
 		return mutation{name: "swap seqs", tenant: t, backup: []int64{a.ID, b.ID}, after: []int64{a.ID, b.ID},
 			stmts: []string{
-				fmt.Sprintf("UPDATE events SET seq = -1 WHERE id = %d", a.ID),
-				fmt.Sprintf("UPDATE events SET seq = %d WHERE id = %d", *a.Seq, b.ID),
-				fmt.Sprintf("UPDATE events SET seq = %d WHERE id = %d", *b.Seq, a.ID),
+				fmt.Sprintf("UPDATE event_log SET seq = -1 WHERE id = %d", a.ID),
+				fmt.Sprintf("UPDATE event_log SET seq = %d WHERE id = %d", *a.Seq, b.ID),
+				fmt.Sprintf("UPDATE event_log SET seq = %d WHERE id = %d", *b.Seq, a.ID),
 			}, wantSeq: *a.Seq, wantID: b.ID}
 	default:
 		// A forged row at the end of the log, copied from a real one, with
@@ -201,7 +201,7 @@ func (mu *mutator) next() mutation {
 				cols[i] = c
 			}
 		}
-		stmt := fmt.Sprintf("INSERT INTO events (%s) SELECT %s FROM events WHERE id = %d",
+		stmt := fmt.Sprintf("INSERT INTO event_log (%s) SELECT %s FROM event_log WHERE id = %d",
 			strings.Join(eventColumns, ", "), strings.Join(cols, ", "), src)
 		return mutation{name: "insert forged event (leaf " + leaf + ")", tenant: t, after: []int64{id},
 			stmts: []string{stmt}, wantSeq: size, wantID: id}
@@ -243,7 +243,7 @@ func TestMutations(t *testing.T) {
 			t.Fatal(err)
 		}
 		tm := apitest.NewTamperer(t, s.DB)
-		if err := tm.Exec(ctx, "CREATE TABLE mut_backup AS SELECT * FROM events WHERE 1 = 0"); err != nil {
+		if err := tm.Exec(ctx, "CREATE TABLE mut_backup AS SELECT * FROM event_log WHERE 1 = 0"); err != nil {
 			t.Fatal(err)
 		}
 
@@ -302,22 +302,20 @@ func TestMutations(t *testing.T) {
 func testGuards(t *testing.T, tm *apitest.Tamperer) {
 	ctx := context.Background()
 	stmts := []string{
-		"UPDATE events SET action = 'x' WHERE id = (SELECT MIN(id) FROM events)",
-		"UPDATE events SET leaf_hash = leaf_hash",
-		"DELETE FROM events WHERE id = (SELECT MAX(id) FROM events)",
-		"UPDATE event_labels SET value = 'low'",
-		"DELETE FROM event_targets",
+		"UPDATE event_log SET action = 'x' WHERE id = (SELECT MIN(id) FROM event_log)",
+		"UPDATE event_log SET leaf_hash = leaf_hash",
+		"DELETE FROM event_log WHERE id = (SELECT MAX(id) FROM event_log)",
 		"UPDATE ledger_tiles SET data = data",
 		"DELETE FROM ledger_tiles",
 		"UPDATE ledger_checkpoints SET size = size + 1",
 		"DELETE FROM ledger_checkpoints",
 	}
 	if tm.Engine == "postgres" {
-		stmts = append(stmts, "TRUNCATE events", "TRUNCATE ledger_tiles", "TRUNCATE ledger_checkpoints")
+		stmts = append(stmts, "TRUNCATE event_log", "TRUNCATE ledger_tiles", "TRUNCATE ledger_checkpoints")
 	}
 	count := func() string {
 		var b strings.Builder
-		for _, tbl := range []string{"events", "event_labels", "event_targets", "ledger_tiles", "ledger_checkpoints"} {
+		for _, tbl := range []string{"event_log", "ledger_tiles", "ledger_checkpoints"} {
 			n, err := tm.Int(ctx, "SELECT COUNT(*) FROM "+tbl)
 			if err != nil {
 				t.Fatal(err)

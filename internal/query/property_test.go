@@ -250,6 +250,13 @@ func checkEngine(t *rapid.T, st store.Store) {
 			t.Fatalf("append: %v %v", err, res[0].Err)
 		}
 		stored = append(stored, res[0].Events...)
+		// The indexer runs at random points, or not at all: reads merge
+		// whatever is not indexed yet.
+		if n := rapid.SampledFrom([]int{0, 0, 3, 20, 100}).Draw(t, "index"); n > 0 {
+			if _, err := st.IndexBatch(ctx, n); err != nil {
+				t.Fatalf("index: %v", err)
+			}
+		}
 	}
 	ids := make([]int64, len(stored))
 	for i, e := range stored {
