@@ -31,6 +31,7 @@ type CLI struct {
 	Verify  VerifyCmd  `cmd:"" help:"Verify the ledger: a database, an export offline (--export), or a running service (--watch)."`
 	Export  ExportCmd  `cmd:"" help:"Export a tenant's log as NDJSON with the signed checkpoint it is cut at."`
 	Ledger  LedgerCmd  `cmd:"" help:"The ledger's signing keys: rotate, list."`
+	Reindex ReindexCmd `cmd:"" help:"Rebuild every query index from the event log."`
 }
 
 // DBFlag names the database.

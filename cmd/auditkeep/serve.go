@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/auditkeep/auditkeep/internal/app"
+	"github.com/auditkeep/auditkeep/internal/ingest"
 	"github.com/auditkeep/auditkeep/internal/notary"
 	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/safefile"
@@ -32,6 +33,7 @@ type ServeCmd struct {
 	ShutdownTimeout time.Duration `default:"30s" help:"How long shutdown waits for requests and queued events ($AUDITKEEP_SHUTDOWN_TIMEOUT)."`
 	NoLedger        bool          `help:"Benchmarks only: skip the ledger (no proofs, cannot be verified) ($AUDITKEEP_NO_LEDGER)."`
 	ReadFlags
+	IndexFlags
 	KeyCacheFlags
 	LedgerFlags
 }
@@ -47,6 +49,17 @@ type ReadFlags struct {
 	HTTPReadTimeout       time.Duration `default:"60s" help:"Most time to read a whole request, body included ($AUDITKEEP_HTTP_READ_TIMEOUT)."`
 	HTTPWriteTimeout      time.Duration `default:"60s" help:"Most time from a request's headers to the end of its answer; exports extend it write by write ($AUDITKEEP_HTTP_WRITE_TIMEOUT)."`
 	HTTPIdleTimeout       time.Duration `default:"120s" help:"How long an idle keep-alive connection is kept ($AUDITKEEP_HTTP_IDLE_TIMEOUT)."`
+}
+
+// IndexFlags tune the indexer that folds the log into the query indexes.
+type IndexFlags struct {
+	IndexBatch int           `default:"5000" help:"Most events the indexer folds into the query indexes in one transaction ($AUDITKEEP_INDEX_BATCH)."`
+	IndexDelay time.Duration `default:"50ms" help:"How long the indexer lets events gather after a commit before it folds them ($AUDITKEEP_INDEX_DELAY)."`
+	IndexPoll  time.Duration `default:"1s" help:"How often the indexer looks for unindexed events without being told of a commit ($AUDITKEEP_INDEX_POLL)."`
+}
+
+func (f *IndexFlags) config() ingest.IndexerConfig {
+	return ingest.IndexerConfig{Batch: f.IndexBatch, Delay: f.IndexDelay, Poll: f.IndexPoll}
 }
 
 // LedgerFlags configure the ledger's keys and checkpoints.
@@ -81,6 +94,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	cfg := app.Config{DB: c.DB, NoLedger: c.NoLedger, MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxEventBytes: c.MaxEventBytes, Log: log, KeyCache: c.KeyCacheFlags.config(), NoKeyCache: c.KeyCacheSize == 0}
 	cfg.Read = query.Limits{ReadTimeout: c.ReadTimeout, ExportTimeout: c.ExportTimeout, MaxExports: c.MaxExports, MaxExportsPerTenant: c.MaxExportsPerTenant}
 	cfg.ExportWriteTimeout = c.ExportWriteTimeout
+	cfg.Index = c.IndexFlags.config()
 	if err := c.LedgerFlags.config(c.DB, &cfg); err != nil {
 		return err
 	}

@@ -56,6 +56,8 @@ type Config struct {
 	// KeyCache bounds the in-memory cache of API keys (zero: defaults).
 	KeyCache   auth.CacheConfig
 	NoKeyCache bool
+	// Index tunes the indexer that folds the log into the query indexes.
+	Index ingest.IndexerConfig
 }
 
 // App is a running service without its listener.
@@ -68,6 +70,7 @@ type App struct {
 	HTTP    *httpapi.Server
 	Notary  *notary.Notary // nil with the ledger off
 	seq     *ingest.Sequencer
+	indexer *ingest.Indexer
 	stop    context.CancelFunc
 	done    chan struct{}
 	// watching is closed when the key cache has stopped watching the store
@@ -121,7 +124,16 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 			return nil, fmt.Errorf("ledger: %w", err)
 		}
 		a.Notary = n
-		seqCfg.AfterCommit = n.Committed
+	}
+	if cfg.Index.Log == nil {
+		cfg.Index.Log = cfg.Log
+	}
+	a.indexer = ingest.NewIndexer(st, cfg.Index, reg)
+	seqCfg.AfterCommit = func(ctx context.Context, reqs []store.AppendRequest, res []store.AppendResult) {
+		a.indexer.Nudge()
+		if a.Notary != nil {
+			a.Notary.Committed(ctx, reqs, res)
+		}
 	}
 	a.seq = ingest.NewSequencer(st, seqCfg, ingest.NewMetrics(reg))
 	rctx, stop := context.WithCancel(context.Background())
@@ -147,6 +159,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	a.HTTP = httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, MaxBatch: cfg.MaxBatch, ExportWriteTimeout: cfg.ExportWriteTimeout}, httpapi.Deps{
 		Read:     a.Read,
 		Ingest:   a.Ingest,
+		Indexer:  a.indexer,
 		Auth:     keys,
 		Tenants:  a.Tenants,
 		Notary:   a.Notary,
@@ -169,6 +182,7 @@ func (a *App) Handler() http.Handler { return a.HTTP.Handler() }
 // database. Call it after the HTTP server has stopped taking requests.
 func (a *App) Close(ctx context.Context) error {
 	serr := a.seq.Close(ctx)
+	a.indexer.Close(ctx)
 	a.stop()
 	<-a.done
 	if a.watching != nil {

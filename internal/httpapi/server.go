@@ -37,6 +37,7 @@ const DefaultExportWriteTimeout = 30 * time.Second
 type Deps struct {
 	Read     *query.Service
 	Ingest   *ingest.Service
+	Indexer  *ingest.Indexer // for /readyz's index_lag; nil leaves it out
 	Auth     *httpx.Authenticator
 	Tenants  *tenant.Service // the admin API's writes
 	Notary   *notary.Notary  // the ledger routes; nil when the ledger is off
@@ -156,7 +157,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": s.d.Read.Engine()})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": s.d.Read.Engine()})
+	body := map[string]any{"status": "ok", "database": s.d.Read.Engine()}
+	// The indexer's lag is detail, not readiness: reads stay exact behind it.
+	if s.d.Indexer != nil {
+		if lag, err := s.d.Indexer.Lag(ctx); err == nil {
+			body["index_lag"] = map[string]any{"events": lag.Events, "seconds": ingest.LagSeconds(lag, time.Now())}
+		}
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // native wraps a native-API handler: Bearer authentication, the scope

@@ -150,7 +150,9 @@ func (mu *mutator) next() mutation {
 		return mutation{name: "edit id", tenant: t, backup: []int64{id}, after: []int64{id + 1_000_000},
 			stmts: []string{fmt.Sprintf("UPDATE event_log SET id = id + 1000000 WHERE id = %d", id)}, wantSeq: seq, wantID: id + 1_000_000}
 	case 9:
-		return gone("edit seq", func(id int64) string { return fmt.Sprintf("UPDATE event_log SET seq = seq + 1000000 WHERE id = %d", id) })
+		return gone("edit seq", func(id int64) string {
+			return fmt.Sprintf("UPDATE event_log SET seq = seq + 1000000 WHERE id = %d", id)
+		})
 	case 10:
 		spare := mu.sql.tenantPK(mu.spare)
 		return gone("move to another tenant", func(id int64) string {

@@ -207,7 +207,6 @@ func nullBytes(b []byte) any {
 	return b
 }
 
-
 // eventArgs are the values of insertEvent for e.
 func eventArgs(e *event.Event, pk, id, seq int64, recorded time.Time, leaf []byte) []any {
 	pt := e.PrimaryTarget()
