@@ -108,54 +108,34 @@ func (s *Sequencer) Close(ctx context.Context) error {
 	}
 }
 
-// group is requests committed together.
-type group struct {
-	pending []*pending
-	events  int
-}
-
-// run overlaps two stages: while one group commits (and waits for its
-// fsync), the next is gathered from the queue, and it keeps growing until
-// the commit is done, so a busy queue still makes large groups.
 func (s *Sequencer) run() {
 	defer close(s.done)
-	ready := make(chan *group)
-	committed := make(chan struct{})
-	go func() {
-		defer close(committed)
-		for g := range ready {
-			s.commit(g.pending, g.events)
-		}
-	}()
-	defer func() { close(ready); <-committed }()
-	var next *group
-	queue := s.queue
-	for queue != nil || next != nil {
-		// Offer the group only while it has something; take more requests
-		// only while it has room.
-		var offer chan<- *group
-		if next != nil {
-			offer = ready
-		}
-		in := queue
-		if next != nil && next.events >= s.cfg.MaxGroupEvents {
-			in = nil
-		}
-		select {
-		case offer <- next:
-			next = nil
-		case p, ok := <-in:
-			if !ok {
-				queue = nil
-				continue
+	var group []*pending
+	for first := range s.queue {
+		group = append(group[:0], first)
+		n := len(first.req.Events)
+		// What queued while the last group committed is the next group.
+		// It is gathered only now, not while that commit ran: a goroutine
+		// taking each request as it arrives costs a wake-up per request,
+		// which on a CPU-bound machine slowed 64 single-event clients
+		// (docs/BENCHMARKS.md), and the store's append does its reads and
+		// planning inside its transaction, so there is nothing else to
+		// prepare ahead.
+	fill:
+		for n < s.cfg.MaxGroupEvents {
+			select {
+			case p, ok := <-s.queue:
+				if !ok {
+					break fill
+				}
+				group = append(group, p)
+				n += len(p.req.Events)
+			default:
+				break fill
 			}
-			s.metrics.queueDepth.Dec()
-			if next == nil {
-				next = &group{}
-			}
-			next.pending = append(next.pending, p)
-			next.events += len(p.req.Events)
 		}
+		s.metrics.queueDepth.Sub(float64(len(group)))
+		s.commit(group, n)
 	}
 }
 
