@@ -300,8 +300,16 @@ func DecodeStrict(r io.Reader, v any) error {
 }
 
 // DecodeStrictBytes is DecodeStrict over a byte slice.
-func DecodeStrictBytes(b []byte, v any) error {
-	if err := CheckJSON(b, v); err != nil {
+func DecodeStrictBytes(b []byte, v any) error { return decodeStrict(b, v, false) }
+
+// DecodeExportBytes is DecodeStrictBytes for what auditkeep wrote itself (an
+// export line): as strict, but for NUL characters, which metadata and
+// change values stored before ingest refused them may hold. An export of
+// such an event must still verify.
+func DecodeExportBytes(b []byte, v any) error { return decodeStrict(b, v, true) }
+
+func decodeStrict(b []byte, v any, allowNUL bool) error {
+	if err := checkJSON(b, v, allowNUL); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))

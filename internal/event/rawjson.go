@@ -30,8 +30,10 @@ var errDefer = errors.New("left to the decoder")
 // keys, which are different keys there. Syntax errors are left to the
 // decoder, which names them better. The first problem is a *FieldError
 // named by its path ("events[3].metadata.note").
-func CheckJSON(raw []byte, v any) error {
-	c := checker{b: raw}
+func CheckJSON(raw []byte, v any) error { return checkJSON(raw, v, false) }
+
+func checkJSON(raw []byte, v any, allowNUL bool) error {
+	c := checker{b: raw, allowNUL: allowNUL}
 	c.ws()
 	err := c.value(shapeOf(reflect.TypeOf(v)), 0)
 	if errors.Is(err, errDefer) {
@@ -117,6 +119,9 @@ type checker struct {
 	b    []byte
 	i    int
 	path []string // keys and "[i]" from the root to the value being read
+	// allowNUL passes "\u0000": events stored before NUL was refused at
+	// ingest may hold it in metadata or change values.
+	allowNUL bool
 }
 
 func (c *checker) ws() {
@@ -367,7 +372,7 @@ func (c *checker) escape() (rune, int, string) {
 	switch {
 	case !ok:
 		return 0, 0, ""
-	case r == 0:
+	case r == 0 && !c.allowNUL:
 		return r, 6, "must not contain NUL characters"
 	case r >= 0xDC00 && r <= 0xDFFF:
 		return utf8.RuneError, 6, "must not contain a lone UTF-16 surrogate (\\u" + strconv.FormatInt(int64(r), 16) + ")"

@@ -142,3 +142,17 @@ func FuzzCheckJSON(f *testing.F) {
 		}
 	})
 }
+
+// An export line may hold a NUL stored before ingest refused it; it is
+// otherwise read as strictly as an input.
+func TestDecodeExportBytes(t *testing.T) {
+	var j JSON
+	if err := DecodeExportBytes([]byte(`{"action":"x","metadata":{"note":"a\u0000b"}}`), &j); err != nil || string(j.Metadata) != `{"note":"a\u0000b"}` {
+		t.Errorf("NUL in an export's metadata: %v (%s)", err, j.Metadata)
+	}
+	for _, bad := range []string{`{"action":"x","ACTION":"y"}`, `{"action":"\ud800"}`, `{"action":"x","metadata":{"a":1,"a":2}}`} {
+		if err := DecodeExportBytes([]byte(bad), &j); !errors.Is(err, ErrInvalid) {
+			t.Errorf("DecodeExportBytes(%s) = %v, want ErrInvalid", bad, err)
+		}
+	}
+}

@@ -16,7 +16,7 @@ const MaxExportLine = 16 << 20
 
 // VerifyExport checks an NDJSON export offline, as an auditor would: the
 // checkpoint's signature against vkeys (note verifier keys), then every line
-// as an exported event (event.DecodeStrictBytes, event.FromExport), then the
+// as an exported event (event.DecodeExportBytes, event.FromExport), then the
 // recomputed log against the checkpoint as VerifyLog does. The export must
 // start at seq 0 and be of the checkpoint's tenant; it may go past the
 // checkpoint, and those events are reported as unverified.
@@ -77,7 +77,7 @@ func VerifyExport(ndjson io.Reader, checkpoint []byte, vkeys []string) (Report, 
 // decodeExportLine reads one line back into the event that was exported.
 func decodeExportLine(raw []byte) (event.Event, error) {
 	var j event.JSON
-	if err := event.DecodeStrictBytes(raw, &j); err != nil {
+	if err := event.DecodeExportBytes(raw, &j); err != nil {
 		return event.Event{}, err
 	}
 	if j.Payload != nil {
