@@ -156,3 +156,49 @@ func TestDecodeExportBytes(t *testing.T) {
 		}
 	}
 }
+
+// What DecodeStrictBytes accepts as an event holds only storable text, in
+// every field that Normalize does not check itself as well.
+func FuzzDecodeEvent(f *testing.F) {
+	for _, s := range []string{
+		`{"action":"x","actor":{"id":"1"},"targets":[{"type":"t","id":"1"}],"labels":{"k":"v"},"metadata":{"a":["b"]}}`,
+		`{"action":"x","Action":"y"}`, `{"events":[{"action":"x"}]}`, `{"action":"\ud83d\ude00","changes":[{"field":"f","old":"\u0000","new":null}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var j JSON
+		if err := DecodeStrictBytes(b, &j); err != nil {
+			return
+		}
+		texts := []string{j.Action, j.Category, j.Summary, j.Details, j.Tenant, j.OccurredAt, j.ExternalRef, j.Reason}
+		if j.Actor != nil {
+			texts = append(texts, j.Actor.Type, j.Actor.ID, j.Actor.Name, j.Actor.Email)
+		}
+		for _, tg := range j.Targets {
+			texts = append(texts, tg.Type, tg.ID, tg.Name)
+		}
+		for k, v := range j.Labels {
+			texts = append(texts, k, v)
+		}
+		for _, c := range j.Changes {
+			texts = append(texts, c.Field)
+		}
+		for _, s := range texts {
+			if !ValidText(s) {
+				t.Fatalf("accepted %q holding %q", b, s)
+			}
+		}
+		for _, raw := range []json.RawMessage{j.Metadata, j.Payload} {
+			if raw == nil {
+				continue
+			}
+			var v any
+			if json.Unmarshal(raw, &v) == nil {
+				if back, _ := json.Marshal(v); strings.Contains(string(back), `\u0000`) {
+					t.Fatalf("accepted %q with a NUL in %s", b, raw)
+				}
+			}
+		}
+	})
+}
