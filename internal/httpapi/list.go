@@ -12,14 +12,15 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/query"
 )
 
 // listJSON is the answer of GET /v1/events.
 type listJSON struct {
-	Events     []event.JSON `json:"events"`
-	NextCursor *string      `json:"next_cursor"`
-	Total      *int64       `json:"total,omitempty"`
+	Events     httpx.Items[event.JSON] `json:"events"`
+	NextCursor *string                 `json:"next_cursor"`
+	Total      *int64                  `json:"total,omitempty"`
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
@@ -34,7 +35,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		s.writeError(w, r, err)
 		return
 	}
-	out := listJSON{Events: make([]event.JSON, len(res.Events))}
+	out := listJSON{Events: make(httpx.Items[event.JSON], len(res.Events))}
 	for i := range res.Events {
 		out.Events[i] = event.ToJSON(&res.Events[i])
 	}
@@ -44,7 +45,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if res.Total >= 0 {
 		out.Total = &res.Total
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteStream(w, http.StatusOK, "application/json", out, out.Events)
 }
 
 // listParam is one parameter of GET /v1/events: how it applies to the

@@ -76,14 +76,14 @@ func (h *auditLogHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out := auditLog{
-		Data:       make([]entry, len(res.Events)),
+		Data:       make(httpx.Items[entry], len(res.Events)),
 		Pagination: newPagination(prm.Page, prm.PageSize, res.Total),
 		Meta:       newMeta(time.Now()),
 	}
 	for i := range res.Events {
 		out.Data[i] = toEntry(&res.Events[i])
 	}
-	httpx.WriteJSON(w, http.StatusOK, "application/json", out)
+	httpx.WriteStream(w, http.StatusOK, "application/json", out, out.Data)
 }
 
 // caseExists reports whether p's tenants hold any event of the case.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 )
 
 // timestampLayout is the vendor's timestamp: UTC, milliseconds, "Z".
@@ -25,9 +26,9 @@ func newMeta(now time.Time) meta {
 
 // auditLog is the answer of GET /api/v1/kyc/cases/{id}/audit-log.
 type auditLog struct {
-	Data       []entry    `json:"data"`
-	Pagination pagination `json:"pagination"`
-	Meta       meta       `json:"meta"`
+	Data       httpx.Items[entry] `json:"data"`
+	Pagination pagination         `json:"pagination"`
+	Meta       meta               `json:"meta"`
 }
 
 type pagination struct {

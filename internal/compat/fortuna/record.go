@@ -2,14 +2,15 @@ package fortuna
 
 import (
 	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 )
 
 // recordPage is the answer of GET /api/audit/records.
 type recordPage struct {
-	Page       int      `json:"page"`
-	PageSize   int      `json:"pageSize"`
-	TotalCount int64    `json:"totalCount"`
-	Items      []record `json:"items"`
+	Page       int                 `json:"page"`
+	PageSize   int                 `json:"pageSize"`
+	TotalCount int64               `json:"totalCount"`
+	Items      httpx.Items[record] `json:"items"`
 }
 
 // record is one Fortuna audit record summary.

@@ -46,11 +46,11 @@ func (h *records) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := recordPage{Page: prm.Page, PageSize: prm.PageSize, TotalCount: res.Total, Items: make([]record, len(res.Events))}
+	out := recordPage{Page: prm.Page, PageSize: prm.PageSize, TotalCount: res.Total, Items: make(httpx.Items[record], len(res.Events))}
 	for i := range res.Events {
 		out.Items[i] = toRecord(&res.Events[i])
 	}
-	httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
+	httpx.WriteStream(w, http.StatusOK, "application/json; charset=utf-8", out, out.Items)
 }
 
 // fail answers an error from authentication or the engine. Only the

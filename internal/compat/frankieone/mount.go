@@ -27,9 +27,9 @@ type handler struct {
 
 // listJSON is the answer of GET /v2/audit.
 type listJSON struct {
-	RequestID string      `json:"requestId"`
-	Meta      metaJSON    `json:"meta"`
-	Events    []eventJSON `json:"events"`
+	RequestID string                 `json:"requestId"`
+	Meta      metaJSON               `json:"meta"`
+	Events    httpx.Items[eventJSON] `json:"events"`
 }
 
 // metaJSON describes the page: count is the events in it, total all
@@ -86,7 +86,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 			Page: params.page, Total: res.Total, Limit: params.limit, Count: len(res.Events),
 			Sort: "asc", SortFields: echoedSortFields,
 		},
-		Events: make([]eventJSON, len(res.Events)),
+		Events: make(httpx.Items[eventJSON], len(res.Events)),
 	}
 	if params.desc {
 		out.Meta.Sort = "desc"
@@ -94,7 +94,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	for i := range res.Events {
 		out.Events[i] = renderEvent(&res.Events[i])
 	}
-	httpx.WriteJSON(w, http.StatusOK, "application/json", out)
+	httpx.WriteStream(w, http.StatusOK, "application/json", out, out.Events)
 }
 
 // authenticate checks the api_key header, or a Bearer token for clients

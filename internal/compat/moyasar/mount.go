@@ -36,8 +36,8 @@ type handler struct {
 
 // listJSON is the answer of GET /v1/audit_logs.
 type listJSON struct {
-	AuditLogs []entryJSON `json:"audit_logs"`
-	Meta      metaJSON    `json:"meta"`
+	AuditLogs httpx.Items[entryJSON] `json:"audit_logs"`
+	Meta      metaJSON               `json:"meta"`
 }
 
 // metaJSON is countless pagination: where this page is, never a total.
@@ -68,7 +68,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	out := listJSON{AuditLogs: make([]entryJSON, 0, len(res.Events)), Meta: metaJSON{CurrentPage: req.Page}}
+	out := listJSON{AuditLogs: make(httpx.Items[entryJSON], 0, len(res.Events)), Meta: metaJSON{CurrentPage: req.Page}}
 	orgs := h.organizations(p)
 	for i := range res.Events {
 		e, err := orgs.render(r.Context(), &res.Events[i])
@@ -90,7 +90,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 			out.Meta.PrevPage = &prev
 		}
 	}
-	httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", out)
+	httpx.WriteStream(w, http.StatusOK, "application/json; charset=utf-8", out, out.AuditLogs)
 }
 
 func (h *handler) get(w http.ResponseWriter, r *http.Request) {
