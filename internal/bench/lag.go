@@ -1,10 +1,18 @@
 package bench
 
-import "context"
+import (
+	"context"
+
+	"github.com/auditkeep/auditkeep/internal/store"
+)
 
 // Lag is how many acknowledged events the store's query indexes do not
-// hold yet. A store that indexes in the acknowledging transaction never
-// lags.
+// hold yet.
 func (s *Server) Lag(ctx context.Context) (int64, error) {
-	return 0, nil
+	x, ok := s.App.Store.(store.Indexer)
+	if !ok {
+		return 0, nil
+	}
+	lag, err := x.Lag(ctx)
+	return lag.Events, err
 }
