@@ -37,6 +37,9 @@ type BenchIngestCmd struct {
 func (c *BenchIngestCmd) Run(env *Env) error {
 	ctx := env.Ctx
 	dbFor := func(name string) (string, func(), error) {
+		if c.FreshDBs && isPostgres(c.DB) {
+			return freshPostgres(ctx, c.DB, name)
+		}
 		if c.DB != "" {
 			return c.DB, func() {}, nil
 		}
@@ -74,7 +77,14 @@ func (c *BenchIngestCmd) Run(env *Env) error {
 			return err
 		}
 		engine = s.App.Store.Engine()
+		stopProfile, err := c.profile(engine, r.name)
+		if err != nil {
+			s.Close(ctx)
+			cleanup()
+			return err
+		}
 		res, err := bench.Ingest(ctx, s, bench.IngestConfig{Events: r.events, Clients: r.clients, Batch: r.size, NoLedger: r.noLedger, Corpus: c.Corpus})
+		stopProfile()
 		s.Close(ctx)
 		cleanup()
 		if err != nil {

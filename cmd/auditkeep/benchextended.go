@@ -3,7 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/auditkeep/auditkeep/internal/bench"
 )
@@ -16,6 +23,66 @@ type BenchExtendedFlags struct {
 	Burst        int           `default:"200000" help:"Events in the burst after which the indexer's lag must return to 0; 0 skips it."`
 	BurstWait    time.Duration `default:"2m" help:"Longest wait for the lag to return to 0 after the burst."`
 	FirstReaders int           `default:"1" help:"Clients reading the first page back to back."`
+	CPUProfile   string        `name:"cpu-profile" help:"Directory to write a CPU profile of each measurement to (ENGINE-CORPUS-MEASUREMENT.pprof), for go tool pprof."`
+	FreshDBs     bool          `name:"fresh-dbs" help:"With a PostgreSQL --db: create a fresh database beside it for each measurement, and drop it after."`
+}
+
+// profile starts a CPU profile of one measurement when --cpu-profile asks
+// for it, and returns what stops it.
+func (c *BenchIngestCmd) profile(engine, measurement string) (func(), error) {
+	if c.CPUProfile == "" {
+		return func() {}, nil
+	}
+	if err := os.MkdirAll(c.CPUProfile, 0o750); err != nil {
+		return nil, err
+	}
+	slug := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(measurement))
+	f, err := os.Create(filepath.Join(c.CPUProfile, fmt.Sprintf("%s-%s-%s.pprof", engine, c.Corpus, strings.Trim(slug[:min(len(slug), 40)], "-"))))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// freshPostgres creates an empty database on the server dsn names, for one
+// measurement, and returns its DSN and what drops it.
+func freshPostgres(ctx context.Context, dsn, name string) (string, func(), error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("--db: %w", err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	db := fmt.Sprintf("auditkeep_bench_%s_%d", strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, strings.ToLower(name)), time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{db}.Sanitize()); err != nil {
+		conn.Close(ctx)
+		return "", nil, err
+	}
+	u.Path = "/" + db
+	return u.String(), func() {
+		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)")
+		conn.Close(context.Background())
+	}, nil
 }
 
 // extended runs the selected measurements, each on a database of its own.
@@ -34,6 +101,11 @@ func (c *BenchIngestCmd) extended(ctx context.Context, env *Env, dbFor func(stri
 			return err
 		}
 		defer s.Close(ctx)
+		stop, err := c.profile(s.App.Store.Engine(), name)
+		if err != nil {
+			return err
+		}
+		defer stop()
 		return f(s)
 	}
 	rate := batched
