@@ -145,7 +145,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		}
 	}()
 	a.Ingest = &ingest.Service{Tenants: a.Tenants, Sequencer: a.seq, MaxEventBytes: cfg.MaxEventBytes}
-	a.Read = query.NewService(st, a.Query, a.Tenants, cfg.Read)
+	a.Read = query.NewService(st, a.Query, a.Tenants, a.Notary, cfg.Read)
 	authn := &auth.Authenticator{Store: st}
 	if !cfg.NoKeyCache {
 		authn.Cache = auth.NewKeyCache(cfg.KeyCache)

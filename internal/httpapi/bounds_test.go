@@ -11,11 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/auditkeep/auditkeep/internal/apitest"
 	"github.com/auditkeep/auditkeep/internal/app"
+	"github.com/auditkeep/auditkeep/internal/compat/auditply"
 	"github.com/auditkeep/auditkeep/internal/compat/compattest"
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
 	"github.com/auditkeep/auditkeep/internal/compat/fortuna"
+	"github.com/auditkeep/auditkeep/internal/compat/frankieone"
+	"github.com/auditkeep/auditkeep/internal/compat/moyasar"
 	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/query"
 )
@@ -32,17 +37,22 @@ func TestReadDeadline(t *testing.T) {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
 			hanging := &compattest.BrokenStore{Store: f.App.Store, Fail: []string{method}, Hang: true}
-			serve := func(mux httpx.Mux, d dialect.Deps) { fortuna.Serve(mux, d) }
+			serve := func(mux httpx.Mux, d dialect.Deps) {
+				fortuna.Serve(mux, d)
+				auditply.Serve(mux, d)
+				frankieone.Serve(mux, d)
+				moyasar.Serve(mux, d)
+			}
 			d := compattest.ServeDialectWith(t, hanging, query.Limits{ReadTimeout: 50 * time.Millisecond}, serve)
 			paths := map[string][]string{
-				"Find":        {"/v1/events", "/api/audit/records"},
-				"Event":       {"/v1/events/1"},
-				"TargetTypes": {}, // no native route lists target types
+				"Find":        {"/v1/events", "/api/audit/records", "/api/v1/kyc/cases/1/audit-log", "/v2/audit", "/v1/audit_logs"},
+				"Event":       {"/v1/events/1", "/v1/audit_logs/" + uuid.NewString()},
+				"TargetTypes": {"/v1/audit_logs/subjects"},
 			}[method]
 			for _, path := range paths {
-				r := d.Get(path, "Authorization", "Bearer "+key)
+				r := d.Get(path, "Authorization", "Bearer "+key, "X-Frankie-CustomerID", f.Root.ID.String())
 				d.CheckFailure(t, r, http.StatusServiceUnavailable, nil)
-				if strings.HasPrefix(path, "/v1/") && !strings.Contains(string(r.Body), "longer than its limit of 50ms") {
+				if !strings.Contains(string(r.Body), "longer than its limit of 50ms") {
 					t.Errorf("%s: %s, want the deadline named", path, r.Body)
 				}
 			}

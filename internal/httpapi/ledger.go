@@ -111,7 +111,7 @@ func (s *Server) ledgerCheckpoint(w http.ResponseWriter, r *http.Request, p *aut
 		s.writeError(w, r, err)
 		return
 	}
-	cp, err := s.d.Notary.Checkpoint(r.Context(), lr.tenant, 0)
+	cp, err := s.d.Read.Checkpoint(r.Context(), p, lr.tenant, 0)
 	if err != nil {
 		s.writeError(w, r, noCheckpoint(err))
 		return
@@ -169,7 +169,7 @@ func (s *Server) ledgerCheckpoints(w http.ResponseWriter, r *http.Request, p *au
 		s.writeError(w, r, event.Invalid("size", "names one checkpoint; it cannot be combined with after or limit"))
 		return
 	case hasSize:
-		cp, err := s.d.Notary.Checkpoint(r.Context(), lr.tenant, size)
+		cp, err := s.d.Read.Checkpoint(r.Context(), p, lr.tenant, size)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -272,7 +272,7 @@ func (s *Server) ledgerInclusion(w http.ResponseWriter, r *http.Request, p *auth
 		s.writeError(w, r, event.Invalid("seq", "give seq (the event's position in the log) or event (its id or uuid)"))
 		return
 	}
-	pr, err := s.d.Notary.ProveInclusion(r.Context(), lr.tenant, seq, size)
+	pr, err := s.d.Read.ProveInclusion(r.Context(), p, lr.tenant, seq, size)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -319,7 +319,7 @@ func (s *Server) ledgerConsistency(w http.ResponseWriter, r *http.Request, p *au
 		s.writeError(w, r, event.Invalid("from", "must not be above to"))
 		return
 	}
-	pr, err := s.d.Notary.ProveConsistency(r.Context(), lr.tenant, from, to)
+	pr, err := s.d.Read.ProveConsistency(r.Context(), p, lr.tenant, from, to)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -380,7 +380,7 @@ func (s *Server) ledgerExport(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		s.writeError(w, r, err)
 		return
 	}
-	cp, err := s.d.Notary.Checkpoint(r.Context(), lr.tenant, size)
+	cp, err := s.d.Read.Checkpoint(r.Context(), p, lr.tenant, size)
 	if err != nil {
 		if size == 0 {
 			err = noCheckpoint(err)

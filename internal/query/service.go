@@ -10,6 +10,7 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/auth"
 	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/notary"
 	"github.com/auditkeep/auditkeep/internal/store"
 	"github.com/auditkeep/auditkeep/internal/tenant"
 )
@@ -67,13 +68,14 @@ type Service struct {
 	engine  *Engine
 	store   store.Store
 	tenants *tenant.Service
+	ledger  *notary.Notary // nil with the ledger off
 	limits  Limits
 	exports *exportGate
 }
 
-// NewService builds the read service over a store and its engine. Zero
-// limits take their defaults.
-func NewService(st store.Store, en *Engine, tenants *tenant.Service, l Limits) *Service {
+// NewService builds the read service over a store, its engine and its
+// ledger (nil when the ledger is off). Zero limits take their defaults.
+func NewService(st store.Store, en *Engine, tenants *tenant.Service, ledger *notary.Notary, l Limits) *Service {
 	if l.ReadTimeout <= 0 {
 		l.ReadTimeout = DefaultReadTimeout
 	}
@@ -87,7 +89,7 @@ func NewService(st store.Store, en *Engine, tenants *tenant.Service, l Limits) *
 		l.MaxExportsPerTenant = DefaultMaxExportsPerTenant
 	}
 	l.MaxExportsPerTenant = min(l.MaxExportsPerTenant, l.MaxExports)
-	return &Service{engine: en, store: st, tenants: tenants, limits: l, exports: &exportGate{limits: l, running: map[uuid.UUID]int{}}}
+	return &Service{engine: en, store: st, tenants: tenants, ledger: ledger, limits: l, exports: &exportGate{limits: l, running: map[uuid.UUID]int{}}}
 }
 
 // Limits returns the bounds the service applies.
@@ -226,3 +228,48 @@ func (s *Service) Ping(ctx context.Context) error {
 
 // Engine names the database engine.
 func (s *Service) Engine() string { return s.store.Engine() }
+
+// errNoLedger answers ledger reads of a service without a ledger.
+var errNoLedger = fmt.Errorf("%w: the ledger is off", event.ErrNotFound)
+
+// Checkpoint is the signed checkpoint of tenant, which p must reach, of
+// size, or the latest for 0 (signed now if the log outgrew it).
+func (s *Service) Checkpoint(ctx context.Context, p *auth.Principal, tenantID uuid.UUID, size int64) (Checkpoint, error) {
+	if s.ledger == nil {
+		return Checkpoint{}, errNoLedger
+	}
+	if !p.Reaches(tenantID) {
+		return Checkpoint{}, event.ErrNotFound
+	}
+	return read(ctx, s, s.limits.ReadTimeout, func(ctx context.Context) (Checkpoint, error) {
+		return s.ledger.Checkpoint(ctx, tenantID, size)
+	})
+}
+
+// ProveInclusion proves the leaf seq of tenant's log, which p must reach,
+// against the checkpoint of size (0: the latest that covers it).
+func (s *Service) ProveInclusion(ctx context.Context, p *auth.Principal, tenantID uuid.UUID, seq, size int64) (*notary.InclusionProof, error) {
+	if s.ledger == nil {
+		return nil, errNoLedger
+	}
+	if !p.Reaches(tenantID) {
+		return nil, event.ErrNotFound
+	}
+	return read(ctx, s, s.limits.ReadTimeout, func(ctx context.Context) (*notary.InclusionProof, error) {
+		return s.ledger.ProveInclusion(ctx, tenantID, seq, size)
+	})
+}
+
+// ProveConsistency proves the checkpoint of size from a prefix of the one
+// of size to (0: the latest) in tenant's log, which p must reach.
+func (s *Service) ProveConsistency(ctx context.Context, p *auth.Principal, tenantID uuid.UUID, from, to int64) (*notary.ConsistencyProof, error) {
+	if s.ledger == nil {
+		return nil, errNoLedger
+	}
+	if !p.Reaches(tenantID) {
+		return nil, event.ErrNotFound
+	}
+	return read(ctx, s, s.limits.ReadTimeout, func(ctx context.Context) (*notary.ConsistencyProof, error) {
+		return s.ledger.ProveConsistency(ctx, tenantID, from, to)
+	})
+}

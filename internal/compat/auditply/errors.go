@@ -94,7 +94,11 @@ func (h *auditLogHandler) fail(w http.ResponseWriter, r *http.Request, err error
 		writeError(w, status, msg)
 	case http.StatusServiceUnavailable:
 		h.d.Log.WarnContext(r.Context(), "auditply: unavailable", slog.Any("err", err))
-		writeError(w, status, msgUnavailable)
+		msg := msgUnavailable
+		if m, ok := dialect.TimedOut(err); ok {
+			msg = m
+		}
+		writeError(w, status, msg)
 	default:
 		h.d.Log.ErrorContext(r.Context(), "auditply: internal error", slog.Any("err", err))
 		writeError(w, http.StatusInternalServerError, msgInternal)

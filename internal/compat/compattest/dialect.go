@@ -50,7 +50,7 @@ func ServeDialect(t testing.TB, st store.Store, serve Serve) *Dialect {
 func ServeDialectWith(t testing.TB, st store.Store, limits query.Limits, serve Serve) *Dialect {
 	t.Helper()
 	d := &Dialect{t: t, logs: &logBuffer{}, reg: prometheus.NewRegistry()}
-	read := query.NewService(st, query.New(st, make([]byte, 32)), &tenant.Service{Store: st}, limits)
+	read := query.NewService(st, query.New(st, make([]byte, 32)), &tenant.Service{Store: st}, nil, limits)
 	keys := &httpx.Authenticator{Keys: &auth.Authenticator{Store: st}}
 	log := slog.New(slog.NewTextHandler(d.logs, nil))
 	srv := httpapi.New(httpapi.Config{}, httpapi.Deps{

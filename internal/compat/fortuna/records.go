@@ -82,6 +82,9 @@ func (h *records) fail(w http.ResponseWriter, r *http.Request, err error) {
 		pr.Errors = fieldErrors{field: {msg}}
 	case http.StatusServiceUnavailable:
 		pr = newProblem(r, status, "The audit store is unavailable; retry later.")
+		if msg, ok := dialect.TimedOut(err); ok {
+			pr.Detail = msg
+		}
 		h.d.Log.WarnContext(r.Context(), "fortuna: unavailable", slog.String("traceId", pr.TraceID), slog.Any("err", err))
 	default:
 		pr = newProblem(r, http.StatusInternalServerError, "The server log has the details; quote the traceId.")

@@ -120,7 +120,11 @@ func (h *handler) internal(r *http.Request, requestID string, err error) *apiErr
 		}
 	case http.StatusServiceUnavailable:
 		h.d.Log.WarnContext(r.Context(), "frankieone: unavailable", attrs...)
-		return &apiError{status: http.StatusServiceUnavailable, code: "SYS-0503", msg: "Service temporarily unavailable. Retry later."}
+		msg := "Service temporarily unavailable. Retry later."
+		if m, ok := dialect.TimedOut(err); ok {
+			msg = m
+		}
+		return &apiError{status: http.StatusServiceUnavailable, code: "SYS-0503", msg: msg}
 	}
 	h.d.Log.ErrorContext(r.Context(), "frankieone: internal error", attrs...)
 	return &apiError{status: http.StatusInternalServerError, code: "SYS-0000", msg: "Unknown internal error. Contact developer support"}

@@ -84,6 +84,9 @@ func (h *handler) internal(r *http.Request, err error) *apiError {
 		return invalidParams(map[string][]string{"request": {"is not valid"}})
 	case http.StatusServiceUnavailable:
 		h.d.Log.WarnContext(r.Context(), "moyasar: unavailable", attrs...)
+		if msg, ok := dialect.TimedOut(err); ok {
+			return newError(http.StatusServiceUnavailable, msg)
+		}
 		return errUnavailable
 	}
 	h.d.Log.ErrorContext(r.Context(), "moyasar: internal error", attrs...)
