@@ -23,13 +23,14 @@ type BenchCmd struct {
 
 // BenchIngestCmd measures ingest.
 type BenchIngestCmd struct {
-	DB       string `help:"Database to write; default a new SQLite file in a temporary directory. Use an empty database."`
-	Events   int    `default:"100000" help:"Events per measurement."`
-	Batch    int    `default:"500" help:"Events per request in the batched measurement."`
-	Clients  int    `default:"64" help:"Concurrent clients in the single-event measurement."`
-	Single   int    `default:"2000" help:"Events for the one-client, one-event-per-request measurement."`
-	NoLedger bool   `help:"Also measure with the ledger off."`
-	Corpus   string `enum:"realistic,full" default:"full" help:"Events: full (every shared field set in every vendor shape, the worst case) or realistic (each vendor's shape with only the fields its clients fill)."`
+	DB         string `help:"Database to write; default a new SQLite file in a temporary directory. Use an empty database."`
+	Events     int    `default:"100000" help:"Events per measurement."`
+	Batch      int    `default:"500" help:"Events per request in the batched measurement."`
+	Clients    int    `default:"64" help:"Concurrent clients in the single-event measurement."`
+	Single     int    `default:"2000" help:"Events for the one-client, one-event-per-request measurement."`
+	NoLedger   bool   `help:"Also measure with the ledger off."`
+	NoKeyCache bool   `help:"Also measure 64 single-event clients with the API key cache off (every request reads its key from the database)."`
+	Corpus     string `enum:"realistic,full" default:"full" help:"Events: full (every shared field set in every vendor shape, the worst case) or realistic (each vendor's shape with only the fields its clients fill)."`
 	BenchExtendedFlags
 }
 
@@ -52,17 +53,20 @@ func (c *BenchIngestCmd) Run(env *Env) error {
 	type run struct {
 		name                  string
 		events, clients, size int
-		noLedger              bool
+		noLedger, noKeyCache  bool
 	}
 	runs := []run{
-		{fmt.Sprintf("batched: 4 clients × %d events/request", c.Batch), c.Events, 4, c.Batch, false},
-		{fmt.Sprintf("%d clients × 1 event/request", c.Clients), c.Events / 2, c.Clients, 1, false},
-		{"1 client × 1 event/request (one transaction per event)", c.Single, 1, 1, false},
+		{fmt.Sprintf("batched: 4 clients × %d events/request", c.Batch), c.Events, 4, c.Batch, false, false},
+		{fmt.Sprintf("%d clients × 1 event/request", c.Clients), c.Events / 2, c.Clients, 1, false, false},
+		{"1 client × 1 event/request (one transaction per event)", c.Single, 1, 1, false, false},
 	}
 	if c.NoLedger {
 		runs = append(runs,
-			run{fmt.Sprintf("batched, ledger off: 4 clients × %d", c.Batch), c.Events, 4, c.Batch, true},
-			run{fmt.Sprintf("%d clients × 1, ledger off", c.Clients), c.Events / 2, c.Clients, 1, true})
+			run{fmt.Sprintf("batched, ledger off: 4 clients × %d", c.Batch), c.Events, 4, c.Batch, true, false},
+			run{fmt.Sprintf("%d clients × 1, ledger off", c.Clients), c.Events / 2, c.Clients, 1, true, false})
+	}
+	if c.NoKeyCache {
+		runs = append(runs, run{fmt.Sprintf("%d clients × 1, key cache off", c.Clients), c.Events / 2, c.Clients, 1, false, true})
 	}
 	var rows []bench.Row
 	engine := ""
@@ -71,7 +75,7 @@ func (c *BenchIngestCmd) Run(env *Env) error {
 		if err != nil {
 			return err
 		}
-		s, err := bench.StartServer(ctx, db, r.noLedger)
+		s, err := bench.StartServerWith(ctx, db, func(cfg *app.Config) { cfg.NoLedger, cfg.NoKeyCache = r.noLedger, r.noKeyCache })
 		if err != nil {
 			cleanup()
 			return err

@@ -47,8 +47,14 @@ type Server struct {
 
 // StartServer opens the app on db and serves it on 127.0.0.1:0.
 func StartServer(ctx context.Context, db string, noLedger bool) (*Server, error) {
-	a, err := app.Open(ctx, app.Config{DB: db, NoLedger: noLedger, MaxBatch: 1000, Log: slog.New(slog.DiscardHandler),
-		MasterKey: make([]byte, 32), CheckpointInterval: time.Second})
+	return StartServerWith(ctx, db, func(c *app.Config) { c.NoLedger = noLedger })
+}
+
+// StartServerWith is StartServer with the configuration adjusted by opt.
+func StartServerWith(ctx context.Context, db string, opt func(*app.Config)) (*Server, error) {
+	cfg := app.Config{DB: db, MaxBatch: 1000, Log: slog.New(slog.DiscardHandler), MasterKey: make([]byte, 32), CheckpointInterval: time.Second}
+	opt(&cfg)
+	a, err := app.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
