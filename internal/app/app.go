@@ -155,7 +155,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 			authn.Cache.Watch(rctx, st)
 		}()
 	}
-	keys := &httpx.Authenticator{Keys: authn}
+	keys := &httpx.Authenticator{Keys: authn, Timeout: a.Read.Limits().ReadTimeout}
 	a.HTTP = httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, MaxBatch: cfg.MaxBatch, ExportWriteTimeout: cfg.ExportWriteTimeout}, httpapi.Deps{
 		Read:     a.Read,
 		Ingest:   a.Ingest,

@@ -97,7 +97,7 @@ func (s *Server) administers(r *http.Request, p *auth.Principal, field, idOrRef 
 }
 
 func (s *Server) listTenants(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	all, err := s.d.Tenants.List(r.Context(), p.Tenants)
+	all, err := s.d.Read.ListTenants(r.Context(), p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -146,7 +146,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, p *auth.Princi
 			return
 		}
 	}
-	keys, err := s.d.Tenants.Keys(r.Context(), p.Tenants, t)
+	keys, err := s.d.Read.ListKeys(r.Context(), p, t)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

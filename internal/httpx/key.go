@@ -2,11 +2,15 @@ package httpx
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/auditkeep/auditkeep/internal/auth"
+	"github.com/auditkeep/auditkeep/internal/event"
 )
 
 // BearerToken returns the token of an "Authorization: Bearer" header.
@@ -32,13 +36,25 @@ func ClientAddr(r *http.Request) netip.Addr {
 // Authenticator checks the keys every surface is presented with.
 type Authenticator struct {
 	Keys *auth.Authenticator
+	// Timeout bounds the key lookup as every read is bounded; 0 leaves it
+	// to the request.
+	Timeout time.Duration
 }
 
 // Authenticate checks a presented key from r's peer address and notes the
 // key on the request's log line (WithRequestInfo).
 func (a *Authenticator) Authenticate(r *http.Request, secret string) (*auth.Principal, error) {
-	p, err := a.Keys.Authenticate(r.Context(), secret, ClientAddr(r))
+	ctx := r.Context()
+	if a.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
+		defer cancel()
+	}
+	p, err := a.Keys.Authenticate(ctx, secret, ClientAddr(r))
 	if err != nil {
+		if r.Context().Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: the key lookup took longer than %s: %w", event.ErrUnavailable, a.Timeout, err)
+		}
 		return nil, err
 	}
 	if info := RequestInfoFrom(r.Context()); info != nil {

@@ -195,6 +195,21 @@ func (s *Service) Tenant(ctx context.Context, p *auth.Principal, idOrRef string)
 	})
 }
 
+// ListTenants is every tenant p reaches.
+func (s *Service) ListTenants(ctx context.Context, p *auth.Principal) ([]tenant.Tenant, error) {
+	return read(ctx, s, s.limits.ReadTimeout, func(ctx context.Context) ([]tenant.Tenant, error) {
+		return s.tenants.List(ctx, p.Tenants)
+	})
+}
+
+// ListKeys lists the keys of the visible tenant idOrRef, or of every
+// tenant p reaches for "".
+func (s *Service) ListKeys(ctx context.Context, p *auth.Principal, idOrRef string) ([]tenant.Key, error) {
+	return read(ctx, s, s.limits.ReadTimeout, func(ctx context.Context) ([]tenant.Key, error) {
+		return s.tenants.Keys(ctx, p.Tenants, idOrRef)
+	})
+}
+
 // Subtree is the visible tenant idOrRef and its descendants.
 func (s *Service) Subtree(ctx context.Context, p *auth.Principal, idOrRef string) ([]uuid.UUID, error) {
 	return read(ctx, s, s.limits.ReadTimeout, func(ctx context.Context) ([]uuid.UUID, error) {

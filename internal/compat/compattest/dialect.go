@@ -51,7 +51,7 @@ func ServeDialectWith(t testing.TB, st store.Store, limits query.Limits, serve S
 	t.Helper()
 	d := &Dialect{t: t, logs: &logBuffer{}, reg: prometheus.NewRegistry()}
 	read := query.NewService(st, query.New(st, make([]byte, 32)), &tenant.Service{Store: st}, nil, limits)
-	keys := &httpx.Authenticator{Keys: &auth.Authenticator{Store: st}}
+	keys := &httpx.Authenticator{Keys: &auth.Authenticator{Store: st}, Timeout: read.Limits().ReadTimeout}
 	log := slog.New(slog.NewTextHandler(d.logs, nil))
 	srv := httpapi.New(httpapi.Config{}, httpapi.Deps{
 		Read: read,
