@@ -1,14 +1,16 @@
 package fortuna
 
 import (
+	"errors"
 	"math"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
+	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/query"
 )
 
@@ -31,7 +33,12 @@ const (
 	pPageSize          = "pageSize"
 )
 
-var knownParams = []string{pExternalReference, pFrom, pTo, pCategory, pOperation, pPage, pPageSize}
+// knownParams are the parameters the route takes, each once. Names ignore
+// case, as ASP.NET Core's model binding matches them.
+var knownParams = dialect.Params{Fold: true, Known: []dialect.Param{
+	{Name: pExternalReference}, {Name: pFrom}, {Name: pTo}, {Name: pCategory},
+	{Name: pOperation}, {Name: pPage}, {Name: pPageSize},
+}}
 
 // params is a validated request.
 type params struct {
@@ -48,48 +55,31 @@ type fieldErrors map[string][]string
 
 func (fe fieldErrors) add(param, msg string) { fe[param] = append(fe[param], msg) }
 
-// queryValues reads a raw query string the way ASP.NET Core binds it:
-// parameter names ignore case, and the first value of a repeated parameter
-// is the one bound. Unknown parameters are dropped, as ASP.NET ignores
-// them. A value that is not valid percent-encoding is kept as sent rather
-// than rejected, as .NET's decoder does; it then fails its own validation
-// if it matters.
-func queryValues(raw string) map[string]string {
-	out := make(map[string]string)
-	for pair := range strings.SplitSeq(raw, "&") {
-		if pair == "" {
-			continue
-		}
-		name, value, _ := strings.Cut(pair, "=")
-		name = unescape(name)
-		for _, k := range knownParams {
-			if strings.EqualFold(name, k) {
-				if _, seen := out[k]; !seen {
-					out[k] = unescape(value)
-				}
-				break
-			}
-		}
-	}
-	return out
-}
-
-func unescape(s string) string {
-	if u, err := url.QueryUnescape(s); err == nil {
-		return u
-	}
-	return s
-}
-
 // parseParams validates every parameter and reports every problem, as
-// ASP.NET's model validation does, rather than stopping at the first.
-func parseParams(raw string) (params, fieldErrors) {
-	q := queryValues(raw)
+// ASP.NET's model validation does, rather than stopping at the first. A
+// query string that cannot be read strictly (dialect.Params.Parse) is the
+// one problem reported: what its parameters hold is unknown.
+func parseParams(raw string, lim httpx.QueryLimits) (params, fieldErrors) {
 	p := params{Page: 1, PageSize: defaultPageSize}
 	errs := fieldErrors{}
+	vals, err := knownParams.Parse(raw, lim)
+	if err != nil {
+		addError(errs, err)
+		return p, errs
+	}
+	q := make(map[string]string, len(vals))
+	for name := range vals {
+		q[name], _ = vals.One(name)
+	}
 
 	// Empty strings bind as "not given" (ASP.NET converts them to null).
-	p.ExternalReference = q[pExternalReference]
+	if v := q[pExternalReference]; v != "" {
+		if err := dialect.CheckText(pExternalReference, v); err != nil {
+			addError(errs, err)
+		} else {
+			p.ExternalReference = v
+		}
+	}
 	for _, d := range []struct {
 		name string
 		dst  **time.Time
@@ -141,6 +131,16 @@ func parseParams(raw string) (params, fieldErrors) {
 		p.PageSize = parseInt(errs, pPageSize, v, 1, maxPageSize)
 	}
 	return p, errs
+}
+
+// addError adds err, an *event.FieldError, under the parameter it names.
+func addError(errs fieldErrors, err error) {
+	field := "query"
+	var fe *event.FieldError
+	if errors.As(err, &fe) && fe.Field != "" {
+		field = fe.Field
+	}
+	errs.add(field, err.Error())
 }
 
 // parseInt reads an integer parameter as ASP.NET binds an int: surrounding

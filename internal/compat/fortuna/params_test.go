@@ -2,6 +2,7 @@ package fortuna_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,20 +69,34 @@ func TestParameters(t *testing.T) {
 			{name: "pageSize not a number", query: "pageSize=x", status: 400, errs: []string{"pageSize"}},
 			{name: "pageSize empty", query: "pageSize=", status: 400, errs: []string{"pageSize"}},
 
-			// Names ignore case; the first of repeated values is bound;
-			// unknown parameters are ignored.
+			// Names ignore case; a known parameter is given once; unknown
+			// parameters are ignored; a query string that cannot be read
+			// strictly is refused, naming the parameter.
 			{name: "name in upper case", query: "PAGESIZE=2", status: 200, want: []string{"x1", "o1"}, pageSize: 2},
-			{name: "repeated: first wins", query: "pagesize=2&pageSize=3", status: 200, want: []string{"x1", "o1"}, pageSize: 2},
-			{name: "repeated: later bad value ignored", query: "pageSize=2&pageSize=abc", status: 200, want: []string{"x1", "o1"}, pageSize: 2},
-			{name: "repeated: first bad value fails", query: "pageSize=abc&pageSize=2", status: 400, errs: []string{"pageSize"}},
-			{name: "unknown parameters", query: "colour=red&page[size]=9&sort=asc&%zz=1", status: 200, want: allNewestFirst},
-			{name: "bad escape in a value", query: "externalReference=%zz", status: 200, want: []string{}},
+			{name: "repeated", query: "pagesize=2&pageSize=3", status: 400, errs: []string{"pageSize"}},
+			{name: "repeated: later bad value", query: "pageSize=2&pageSize=abc", status: 400, errs: []string{"pageSize"}},
+			{name: "repeated empty", query: "category=&category=Cpr", status: 400, errs: []string{"category"}},
+			{name: "repeated externalReference", query: "externalReference=cust-1&EXTERNALREFERENCE=cust-2", status: 400, errs: []string{"externalReference"}},
+			{name: "unknown parameters", query: "colour=red&page[size]=9&sort=asc&sort=desc", status: 200, want: allNewestFirst},
+			{name: "semicolon", query: "externalReference=cust-1;page=2", status: 400, errs: []string{"externalReference"}},
+			{name: "semicolon after an unknown parameter", query: "colour=red;externalReference=cust-1", status: 400, errs: []string{"colour"}},
+			{name: "bad escape in a value", query: "externalReference=%zz", status: 400, errs: []string{"externalReference"}},
+			{name: "bad escape in a name", query: "Operation%zz=lookup", status: 400, errs: []string{"Operation%zz"}},
+			{name: "bad escape in an unknown parameter", query: "%zz=1", status: 400, errs: []string{"%zz"}},
+			{name: "NUL in a name", query: "page%00=1", status: 400, errs: []string{"page%00"}},
+			{name: "too many parameters", query: strings.Repeat("x=1&", 256) + "page=2", status: 400, errs: []string{"page"}},
+			{name: "query too long", query: "colour=" + strings.Repeat("r", 16<<10), status: 400, errs: []string{"query"}},
 
 			// externalReference: exact.
 			{name: "externalReference", query: "externalReference=cust-1", status: 200, want: []string{"c2", "c1"}},
 			{name: "externalReference is case-sensitive", query: "externalReference=CUST-1", status: 200, want: []string{}},
 			{name: "externalReference empty", query: "externalReference=", status: 200, want: allNewestFirst},
 			{name: "externalReference unknown", query: "externalReference=nobody", status: 200, want: []string{}},
+			{name: "externalReference at its bound", query: "externalReference=" + strings.Repeat("r", 1024), status: 200, want: []string{}},
+			{name: "externalReference too long", query: "externalReference=" + strings.Repeat("r", 1025), status: 400, errs: []string{"externalReference"}},
+			{name: "externalReference invalid UTF-8", query: "externalReference=cust%ff", status: 400, errs: []string{"externalReference"}},
+			{name: "externalReference lone surrogate", query: "externalReference=%ED%A0%80", status: 400, errs: []string{"externalReference"}},
+			{name: "externalReference NUL", query: "externalReference=cust-1%00", status: 400, errs: []string{"externalReference"}},
 
 			// from and to: inclusive, ISO 8601.
 			{name: "from inclusive", query: "from=2024-06-12T09:14:33Z", status: 200, want: []string{"x1", "o1", "i1", "r2", "r1"}},
@@ -158,6 +173,7 @@ func TestParameters(t *testing.T) {
 				}
 				r := get(s, "", tc.query, headers...)
 				if tc.status != 200 {
+					compattest.NoStoreText(t, r.Body)
 					p := problemOf(t, r, tc.status)
 					if tc.status == 400 {
 						keys := make([]string, 0, len(p.Errors))

@@ -27,7 +27,7 @@ func (h *records) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, newProblem(r, http.StatusForbidden, "This API key lacks the scope "+auth.ScopeEventsRead+"."))
 		return
 	}
-	prm, errs := parseParams(r.URL.RawQuery)
+	prm, errs := parseParams(r.URL.RawQuery, h.d.Query)
 	if len(errs) > 0 {
 		pr := newProblem(r, http.StatusBadRequest, "See the errors property for details.")
 		pr.Errors = errs
