@@ -168,7 +168,11 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 			t.Parallel()
 			db := apitest.DB(t, engine)
 			keyFile := filepath.Join(t.TempDir(), "admin-key")
-			p := startServe(t, db, keyFile)
+			var extra []string
+			if engine == "postgres" {
+				extra = testMasterKey
+			}
+			p := startServe(t, db, keyFile, extra...)
 			key := readKey(t, keyFile)
 			stop := make(chan struct{})
 			wait, n := writeUntilStopped(p.url, key, stop)
@@ -186,7 +190,7 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 				t.Fatalf("only %d events acknowledged before the kill", len(acks))
 			}
 			checkIndexAfterCrash(t, db, acks)
-			p2 := startServe(t, db, keyFile)
+			p2 := startServe(t, db, keyFile, extra...)
 			stored := listAll(t, p2.url, key)
 			for _, a := range acks {
 				if !stored[a.UUID] {
