@@ -36,7 +36,7 @@ func (h *auditLogHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	prm, err := parseParams(r.URL.RawQuery)
+	prm, err := parseParams(r.URL.RawQuery, h.d.Query)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

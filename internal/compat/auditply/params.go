@@ -2,10 +2,10 @@ package auditply
 
 import (
 	"math"
-	"net/url"
-	"slices"
 	"strconv"
-	"strings"
+
+	"github.com/auditkeep/auditkeep/internal/compat/dialect"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 )
 
 // Page bounds. Page numbers stop at a 32-bit integer so an offset can
@@ -42,31 +42,30 @@ func parseCaseID(v string) (string, error) {
 	return strconv.FormatInt(n, 10), nil
 }
 
-// paramNames are the query parameters the vendor documents.
-var paramNames = []string{"action", "page", "page_size"}
+// knownParams are the query parameters the vendor documents, each taken
+// once. Names are exact, as the vendor documents them.
+var knownParams = dialect.Params{Known: []dialect.Param{{Name: "action"}, {Name: "page"}, {Name: "page_size"}}}
 
-// parseParams reads the query string. Parameter names are exact, as the
-// vendor documents them. Unknown parameters are ignored, whatever they
-// hold, so a client that sends its own (a cache buster, a tracking id)
-// keeps working. An empty value is a parameter not given. A parameter
-// given twice is an error: which value was meant is a guess.
-func parseParams(raw string) (params, error) {
+// parseParams reads the query string strictly (dialect.Params.Parse).
+// Unknown parameters are ignored, so a client that sends its own (a cache
+// buster, a tracking id) keeps working. An empty value is a parameter not
+// given. A parameter given twice is an error: which value was meant is a
+// guess.
+func parseParams(raw string, lim httpx.QueryLimits) (params, error) {
+	vals, err := knownParams.Parse(raw, lim)
+	if err != nil {
+		return params{}, &paramError{err.Error()}
+	}
 	q := map[string]string{}
-	for pair := range strings.SplitSeq(raw, "&") {
-		name, value, _ := strings.Cut(pair, "=")
-		name, err := url.QueryUnescape(name)
-		if err != nil || !slices.Contains(paramNames, name) {
-			continue
-		}
-		if _, dup := q[name]; dup {
-			return params{}, &paramError{name + " must be given at most once"}
-		}
-		if q[name], err = url.QueryUnescape(value); err != nil {
-			return params{}, &paramError{name + " is not valid URL encoding"}
+	for name := range vals {
+		q[name], _ = vals.One(name)
+	}
+	if v := q["action"]; v != "" {
+		if err := dialect.CheckText("action", v); err != nil {
+			return params{}, &paramError{err.Error()}
 		}
 	}
 	p := params{Page: 1, PageSize: defaultPageSize, Action: q["action"]}
-	var err error
 	if v := q["page"]; v != "" {
 		if p.Page, err = parseInt("page", v, maxPage); err != nil {
 			return params{}, err

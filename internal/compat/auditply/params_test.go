@@ -1,6 +1,7 @@
 package auditply_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -42,6 +43,7 @@ func TestParameters(t *testing.T) {
 			headers []string // default: the kyc:read key in X-API-Key
 			status  int
 			code    string   // error code (not 200)
+			names   string   // the parameter a 400's message starts with
 			want    []string // names, newest first (200)
 			page    pagination
 		}{
@@ -68,8 +70,19 @@ func TestParameters(t *testing.T) {
 			{name: "page twice", id: "42", query: "page=1&page=2", status: 400, code: "BAD_REQUEST"},
 			{name: "page bad escape", id: "42", query: "page=%zz", status: 400, code: "BAD_REQUEST"},
 
-			// Names are exact; other parameters are ignored.
-			{name: "unknown parameters", id: "42", query: "PAGE=0&pageSize=1&sort=asc&%zz=1&x=%zz&limit=1", status: 200, want: case42, page: pagination{1, 25, 6, 1, false}},
+			{name: "page twice, once empty", id: "42", query: "page=&page=2", status: 400, code: "BAD_REQUEST", names: "page"},
+
+			// Names are exact; other parameters are ignored, but a query
+			// string that cannot be read strictly is refused, whichever
+			// parameter holds the fault: it may hide a known one.
+			{name: "unknown parameters", id: "42", query: "PAGE=0&pageSize=1&sort=asc&sort=desc&limit=1", status: 200, want: case42, page: pagination{1, 25, 6, 1, false}},
+			{name: "semicolon", id: "42", query: "action=STATUS_CHANGED;page=2", status: 400, code: "BAD_REQUEST", names: "action"},
+			{name: "semicolon in an unknown parameter", id: "42", query: "x=1;action=STATUS_CHANGED", status: 400, code: "BAD_REQUEST", names: "x"},
+			{name: "bad escape in an unknown name", id: "42", query: "%zz=1", status: 400, code: "BAD_REQUEST", names: "%zz"},
+			{name: "bad escape in an unknown value", id: "42", query: "x=%zz", status: 400, code: "BAD_REQUEST", names: "x"},
+			{name: "NUL in a name", id: "42", query: "action%00=STATUS_CHANGED", status: 400, code: "BAD_REQUEST", names: "action%00"},
+			{name: "too many parameters", id: "42", query: strings.Repeat("x=1&", 256) + "action=A", status: 400, code: "BAD_REQUEST", names: "action"},
+			{name: "query too long", id: "42", query: "x=" + strings.Repeat("1", 16<<10), status: 400, code: "BAD_REQUEST", names: "query"},
 
 			// action: exact.
 			{name: "action", id: "42", query: "action=STATUS_CHANGED", status: 200, want: []string{"f", "e"}, page: pagination{1, 25, 2, 1, false}},
@@ -77,7 +90,12 @@ func TestParameters(t *testing.T) {
 			{name: "action is case-sensitive", id: "42", query: "action=status_changed", status: 200, want: []string{}, page: pagination{1, 25, 0, 0, false}},
 			{name: "action without entries", id: "42", query: "action=CASE_CLOSED", status: 200, want: []string{}, page: pagination{1, 25, 0, 0, false}},
 			{name: "action empty", id: "42", query: "action=", status: 200, want: case42, page: pagination{1, 25, 6, 1, false}},
-			{name: "action twice", id: "42", query: "action=A&action=B", status: 400, code: "BAD_REQUEST"},
+			{name: "action twice", id: "42", query: "action=A&action=B", status: 400, code: "BAD_REQUEST", names: "action"},
+			{name: "action at its bound", id: "42", query: "action=" + strings.Repeat("A", 1024), status: 200, want: []string{}, page: pagination{1, 25, 0, 0, false}},
+			{name: "action too long", id: "42", query: "action=" + strings.Repeat("A", 1025), status: 400, code: "BAD_REQUEST", names: "action"},
+			{name: "action invalid UTF-8", id: "42", query: "action=STATUS%ff", status: 400, code: "BAD_REQUEST", names: "action"},
+			{name: "action lone surrogate", id: "42", query: "action=%ED%A0%80", status: 400, code: "BAD_REQUEST", names: "action"},
+			{name: "action NUL", id: "42", query: "action=STATUS_CHANGED%00", status: 400, code: "BAD_REQUEST", names: "action"},
 
 			// The case id.
 			{name: "other case", id: "43", status: 200, want: []string{"g"}, page: pagination{1, 25, 1, 1, false}},
@@ -118,7 +136,11 @@ func TestParameters(t *testing.T) {
 				}
 				r := get(s, "", tc.id, tc.query, headers...)
 				if tc.status != 200 {
-					errorOf(t, r, tc.status, tc.code)
+					compattest.NoStoreText(t, r.Body)
+					e := errorOf(t, r, tc.status, tc.code)
+					if tc.names != "" && !strings.HasPrefix(e.Error.Message, tc.names+":") {
+						t.Errorf("message %q does not name %s", e.Error.Message, tc.names)
+					}
 					if tc.status == 401 && r.Header.Get("WWW-Authenticate") == "" {
 						t.Error("401 without WWW-Authenticate")
 					}
