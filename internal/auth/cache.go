@@ -25,6 +25,11 @@ type CacheConfig struct {
 	UnknownSize int
 	// UnknownTTL is how long an unknown secret is remembered (default 5s).
 	UnknownTTL time.Duration
+	// Lookups is how many keys not in the cache may be read from the
+	// database at once (default 8); the others wait their turn. Cached keys
+	// never wait, so a flood of made-up secrets slows only itself and
+	// holds at most this many database connections.
+	Lookups int
 }
 
 // KeyCache keeps keys (by the hash of their secret) with the subtree they
@@ -44,6 +49,8 @@ type KeyCache struct {
 	gen     uint64
 	known   *lru[cachedKey]
 	unknown *lru[struct{}]
+
+	lookups chan struct{} // a slot per database lookup in flight
 }
 
 type cachedKey struct {
@@ -65,8 +72,24 @@ func NewKeyCache(cfg CacheConfig) *KeyCache {
 	if cfg.UnknownTTL <= 0 {
 		cfg.UnknownTTL = 5 * time.Second
 	}
-	return &KeyCache{cfg: cfg, now: time.Now, known: newLRU[cachedKey](cfg.Size), unknown: newLRU[struct{}](cfg.UnknownSize)}
+	if cfg.Lookups <= 0 {
+		cfg.Lookups = 8
+	}
+	return &KeyCache{cfg: cfg, now: time.Now, known: newLRU[cachedKey](cfg.Size), unknown: newLRU[struct{}](cfg.UnknownSize),
+		lookups: make(chan struct{}, cfg.Lookups)}
 }
+
+// acquire takes a lookup slot, or fails when ctx ends first.
+func (c *KeyCache) acquire(ctx context.Context) error {
+	select {
+	case c.lookups <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *KeyCache) release() { <-c.lookups }
 
 // Watch keeps the cache in step with st until ctx ends. With a store that
 // cannot tell its changes the cache stays off.

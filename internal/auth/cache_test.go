@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,15 +22,26 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// countingStore is a real store that counts the key lookups reaching it.
+// countingStore is a real store that counts the key lookups reaching it
+// and, while hold is set, keeps each lookup waiting until hold is closed.
 type countingStore struct {
 	store.Store
 	store.Watcher
-	lookups atomic.Int64
+	lookups  atomic.Int64
+	hold     atomic.Pointer[chan struct{}]
+	inFlight atomic.Int64
+	most     atomic.Int64
 }
 
 func (c *countingStore) KeyByHash(ctx context.Context, hash []byte) (store.Key, error) {
 	c.lookups.Add(1)
+	n := c.inFlight.Add(1)
+	defer c.inFlight.Add(-1)
+	for m := c.most.Load(); n > m && !c.most.CompareAndSwap(m, n); m = c.most.Load() {
+	}
+	if h := c.hold.Load(); h != nil {
+		<-*h
+	}
 	return c.Store.KeyByHash(ctx, hash)
 }
 
@@ -215,5 +227,43 @@ func TestKeyCacheSQLiteOtherProcessRevokes(t *testing.T) {
 			t.Fatalf("a key revoked by another process is still accepted (%v)", err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestKeyCacheBoundsLookups: a flood of distinct unknown secrets reads the
+// database at most Lookups at a time, and a cached key is answered while
+// they wait.
+func TestKeyCacheBoundsLookups(t *testing.T) {
+	t.Parallel()
+	f := setup(t, "sqlite", auth.CacheConfig{Lookups: 2, TTL: time.Hour})
+	hold := make(chan struct{})
+	f.st.hold.Store(&hold)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, _, _ := auth.NewKey(f.tenant.ID, fmt.Sprint(i), []string{auth.ScopeEventsRead}, nil)
+			if _, err := f.authn.Authenticate(context.Background(), s, here); !errors.Is(err, event.ErrUnauthorized) {
+				t.Errorf("unknown key %d: %v", i, err)
+			}
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for f.st.inFlight.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the flood never reached the store")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := f.authn.Authenticate(ctx, f.secret, here); err != nil {
+		t.Errorf("a cached key while the lookups are taken: %v", err)
+	}
+	close(hold)
+	wg.Wait()
+	if m := f.st.most.Load(); m > 2 {
+		t.Errorf("%d lookups at once, want at most 2", m)
 	}
 }

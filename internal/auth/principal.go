@@ -84,6 +84,10 @@ func (a *Authenticator) key(ctx context.Context, hash []byte) (cachedKey, error)
 			return e, fmt.Errorf("%w: unknown API key", event.ErrUnauthorized)
 		}
 		gen = g
+		if err := a.Cache.acquire(ctx); err != nil {
+			return cachedKey{}, err
+		}
+		defer a.Cache.release()
 	}
 	k, err := a.Store.KeyByHash(ctx, hash)
 	if errors.Is(err, event.ErrNotFound) {
