@@ -66,6 +66,10 @@ type newTenantJSON struct {
 }
 
 func (s *Server) createTenant(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	if _, err := s.singleParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var in newTenantJSON
 	if err := event.DecodeStrict(http.MaxBytesReader(w, r.Body, 64<<10), &in); err != nil {
 		s.writeError(w, r, err)
@@ -97,6 +101,10 @@ func (s *Server) administers(r *http.Request, p *auth.Principal, field, idOrRef 
 }
 
 func (s *Server) listTenants(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	if _, err := s.singleParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	all, err := s.d.Read.ListTenants(r.Context(), p)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -117,6 +125,10 @@ type newKeyJSON struct {
 }
 
 func (s *Server) createKey(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	if _, err := s.singleParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var in newKeyJSON
 	if err := event.DecodeStrict(http.MaxBytesReader(w, r.Body, 64<<10), &in); err != nil {
 		s.writeError(w, r, err)
@@ -139,7 +151,12 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request, p *auth.Princ
 }
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	t := r.URL.Query().Get("tenant")
+	q, err := s.singleParams(r, "tenant")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t := q["tenant"]
 	if t != "" {
 		if err := s.administers(r, p, "tenant", t); err != nil {
 			s.writeError(w, r, err)
@@ -159,6 +176,10 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request, p *auth.Princi
 }
 
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	if _, err := s.singleParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, event.ErrNotFound)

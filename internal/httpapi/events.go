@@ -120,6 +120,10 @@ func input(j *event.JSON) (ingest.Input, error) {
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	if _, err := s.singleParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	ref, ok := parseEventRef(r.PathValue("id"))
 	if !ok {
 		s.writeError(w, r, event.ErrNotFound)

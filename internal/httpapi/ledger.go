@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,7 +55,7 @@ var errLedgerOff = &event.FieldError{Message: "the ledger is off on this server 
 
 // ledgerRequest is a ledger route's checked query and the tenant it is about.
 type ledgerRequest struct {
-	q      url.Values
+	q      map[string]string
 	tenant uuid.UUID
 }
 
@@ -67,19 +67,12 @@ func (s *Server) ledgerQuery(r *http.Request, p *auth.Principal) (ledgerRequest,
 	if s.d.Notary == nil {
 		return ledgerRequest{}, errLedgerOff
 	}
-	q := r.URL.Query()
-	allowed := ledgerParams[r.Pattern]
-	// Sorted, so the first bad parameter is the same on every call.
-	for _, name := range slices.Sorted(maps.Keys(q)) {
-		switch {
-		case !slices.Contains(allowed, name):
-			return ledgerRequest{}, event.Invalid(name, "is not a known parameter")
-		case len(q[name]) > 1:
-			return ledgerRequest{}, event.Invalid(name, "must be given once")
-		}
+	q, err := s.singleParams(r, ledgerParams[r.Pattern]...)
+	if err != nil {
+		return ledgerRequest{}, err
 	}
 	lr := ledgerRequest{q: q, tenant: p.TenantID}
-	if ref := q.Get("tenant"); ref != "" {
+	if ref := q["tenant"]; ref != "" {
 		t, err := s.d.Read.Tenant(r.Context(), p, ref)
 		if err != nil {
 			return ledgerRequest{}, err
@@ -90,17 +83,27 @@ func (s *Server) ledgerQuery(r *http.Request, p *auth.Principal) (ledgerRequest,
 }
 
 // int reads the integer parameter name, which must be at least min; ok is
-// false when it is absent.
+// false when it is absent. Only decimal digits are taken: no sign, no
+// exponent, nothing past the int64 range, so "+5", "1e3" and
+// 9223372036854775808 are refused rather than read as something else.
 func (lr ledgerRequest) int(name string, min int64) (n int64, ok bool, err error) {
 	v, ok := lr.q[name]
 	if !ok {
 		return 0, false, nil
 	}
-	n, err = strconv.ParseInt(v[0], 10, 64)
+	n, err = parseDecimal(v)
 	if err != nil || n < min {
-		return 0, true, event.Invalid(name, "must be an integer of at least %d", min)
+		return 0, true, event.Invalid(name, "must be an integer from %d to %d", min, int64(math.MaxInt64))
 	}
 	return n, true, nil
+}
+
+// parseDecimal reads a non-negative decimal integer of digits only.
+func parseDecimal(v string) (int64, error) {
+	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.ParseInt(v, 10, 64)
 }
 
 // GET /v1/ledger/checkpoint: the latest signed checkpoint, signed now if
@@ -257,7 +260,7 @@ func (s *Server) ledgerInclusion(w http.ResponseWriter, r *http.Request, p *auth
 		s.writeError(w, r, event.Invalid("event", "give seq or event, not both"))
 		return
 	case hasEvent:
-		ref, ok := parseEventRef(ev[0])
+		ref, ok := parseEventRef(ev)
 		if !ok {
 			s.writeError(w, r, event.Invalid("event", "must be an event id or uuid"))
 			return
@@ -320,6 +323,9 @@ func (s *Server) ledgerConsistency(w http.ResponseWriter, r *http.Request, p *au
 		return
 	}
 	pr, err := s.d.Read.ProveConsistency(r.Context(), p, lr.tenant, from, to)
+	if errors.Is(err, event.ErrNotFound) {
+		err = s.unsignedSize(r, p, lr.tenant, from, to)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -329,6 +335,25 @@ func (s *Server) ledgerConsistency(w http.ResponseWriter, r *http.Request, p *au
 		From: pr.From.Size, To: pr.To.Size, FromRoot: b64(pr.From.Root), ToRoot: b64(pr.To.Root),
 		Proof: b64s(pr.Proof), FromCheckpoint: string(pr.From.Note), ToCheckpoint: string(pr.To.Note),
 	})
+}
+
+// unsignedSize says which size of a consistency proof has no signed
+// checkpoint, and where the signed ones are listed: a proof is only
+// between checkpoints the server signed, and a client holding a size it
+// computed itself needs to know that, not just "not found".
+func (s *Server) unsignedSize(r *http.Request, p *auth.Principal, tenant uuid.UUID, from, to int64) error {
+	name, size := "from", from
+	if to > 0 {
+		if _, err := s.d.Read.Checkpoint(r.Context(), p, tenant, to); errors.Is(err, event.ErrNotFound) {
+			name, size = "to", to
+		} else if err != nil {
+			return err
+		}
+	} else if _, err := s.d.Read.Checkpoint(r.Context(), p, tenant, 0); err != nil {
+		return noCheckpoint(err)
+	}
+	return &event.FieldError{Field: name, Kind: event.ErrNotFound,
+		Message: fmt.Sprintf("no signed checkpoint has size %d; a proof is between signed checkpoints, and GET /v1/ledger/checkpoints lists their sizes", size)}
 }
 
 // ledgerKeyJSON is a checkpoint signing key's public half.

@@ -69,15 +69,42 @@ func testLedgerErrors(t *testing.T, f *ledgerFixture) {
 		{"/v1/ledger/proof/consistency?from=0", f.kAcq, 400, "from", false},
 		{"/v1/ledger/proof/consistency?from=260&to=100", f.kAcq, 400, "from", false},
 		{"/v1/ledger/proof/consistency?from=1&to=x", f.kAcq, 400, "to", false},
-		{"/v1/ledger/proof/consistency?from=3", f.kAcq, 404, "", false},
+		{"/v1/ledger/proof/consistency?from=3", f.kAcq, 404, "from", false},
+		{"/v1/ledger/proof/consistency?from=1&to=3", f.kAcq, 404, "to", false},
 		{"/v1/ledger/export?size=3", f.kAcq, 404, "", false},
 		{"/v1/ledger/export?size=-3", f.kAcq, 400, "size", false},
+		// Strict parsing: nothing the query holds is dropped or guessed at.
+		{"/v1/ledger/export?tenant=a1;", f.kAcq, 400, "tenant", false},
+		{"/v1/ledger/export?tenant=acq;x=1", f.kAcq, 400, "tenant", false},
+		{"/v1/ledger/checkpoint?tenant=%zz", f.kAcq, 400, "tenant", false},
+		{"/v1/ledger/checkpoint?tenant=a%00", f.kAcq, 400, "tenant", false},
+		{"/v1/ledger/checkpoint?=1", f.kAcq, 400, "query", false},
+		{"/v1/ledger/keys?x", f.kAcq, 400, "x", false},
+		// Integers: digits only, within int64.
+		{"/v1/ledger/export?size=9223372036854775808", f.kAcq, 400, "size", false},
+		{"/v1/ledger/export?size=1e3", f.kAcq, 400, "size", false},
+		{"/v1/ledger/export?size=%2B5", f.kAcq, 400, "size", false},
+		{"/v1/ledger/export?size=+5", f.kAcq, 400, "size", false},
+		{"/v1/ledger/export?size=", f.kAcq, 400, "size", false},
+		{"/v1/ledger/checkpoints?limit=%2B5", f.kAcq, 400, "limit", false},
+		{"/v1/ledger/checkpoints?limit=99999999999999999999", f.kAcq, 400, "limit", false},
+		{"/v1/ledger/checkpoints?after=9223372036854775808", f.kAcq, 400, "after", false},
+		{"/v1/ledger/checkpoints?after=0x10", f.kAcq, 400, "after", false},
+		{"/v1/ledger/proof/inclusion?seq=%2B1", f.kAcq, 400, "seq", false},
+		{"/v1/ledger/proof/inclusion?seq=1.0", f.kAcq, 400, "seq", false},
+		{"/v1/ledger/proof/inclusion?seq=18446744073709551616", f.kAcq, 400, "seq", false},
+		{"/v1/ledger/proof/consistency?from=-1", f.kAcq, 400, "from", false},
+		{"/v1/ledger/proof/consistency?from=%2B1", f.kAcq, 400, "from", false},
+		{"/v1/ledger/proof/consistency?from=1&to=9223372036854775808", f.kAcq, 400, "to", false},
 	} {
 		r := f.s.Do("GET", tc.path, tc.key, nil)
 		var e errorAnswer
 		r.JSON(t, &e)
 		if r.Status != tc.status || e.Error.Status != tc.status || e.Error.Field != tc.field {
 			t.Errorf("%s: %d %s, want %d naming %q", tc.path, r.Status, r.Body, tc.status, tc.field)
+		}
+		if tc.status == 404 && tc.field != "" && !strings.Contains(e.Error.Message, "GET /v1/ledger/checkpoints") {
+			t.Errorf("%s: %s; a size without a checkpoint must say where the signed ones are listed", tc.path, r.Body)
 		}
 		if tc.hidden {
 			if notFound == "" {

@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +22,12 @@ type listJSON struct {
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	req, tenants, err := parseList(r.URL.Query())
+	q, err := httpx.ParseQuery(r.URL.RawQuery, s.cfg.Query)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	req, tenants, err := parseList(q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -52,7 +55,10 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *auth.Prin
 // request. The OpenAPI document lists the same names; a test keeps the two
 // in step.
 type listParam struct {
-	name  string
+	name string
+	// multi marks a filter that takes several values (any of them, or
+	// for target all of them); the others are given once.
+	multi bool
 	apply func(l *listing, vals []string) error
 }
 
@@ -86,7 +92,7 @@ func ListParams() []string {
 const LabelParamPrefix = "label."
 
 var listParams = []listParam{
-	{"limit", func(l *listing, v []string) error {
+	{"limit", false, func(l *listing, v []string) error {
 		n, err := strconv.Atoi(v[0])
 		if err != nil || n < 1 || n > query.MaxLimit || len(v) > 1 {
 			return event.Invalid("limit", "must be one integer from 1 to %d", query.MaxLimit)
@@ -94,21 +100,21 @@ var listParams = []listParam{
 		l.req.Limit = n
 		return nil
 	}},
-	{"cursor", func(l *listing, v []string) error {
+	{"cursor", false, func(l *listing, v []string) error {
 		if len(v) > 1 {
 			return event.Invalid("cursor", "must be given once")
 		}
 		l.req.Cursor = v[0]
 		return nil
 	}},
-	{"count", func(l *listing, v []string) error {
+	{"count", false, func(l *listing, v []string) error {
 		if len(v) > 1 || v[0] != "exact" {
 			return event.Invalid("count", `must be "exact"`)
 		}
 		l.req.Total = true
 		return nil
 	}},
-	{"sort", func(l *listing, v []string) error {
+	{"sort", false, func(l *listing, v []string) error {
 		f, ok := sortFields[v[0]]
 		if !ok || len(v) > 1 {
 			return event.Invalid("sort", "must be one of occurred_at, actor.type, target.type, action_type")
@@ -116,7 +122,7 @@ var listParams = []listParam{
 		l.req.Sort.Field = f
 		return nil
 	}},
-	{"order", func(l *listing, v []string) error {
+	{"order", false, func(l *listing, v []string) error {
 		switch {
 		case len(v) > 1:
 			return event.Invalid("order", "must be given once")
@@ -129,7 +135,7 @@ var listParams = []listParam{
 		}
 		return nil
 	}},
-	{"id", func(l *listing, v []string) error {
+	{"id", true, func(l *listing, v []string) error {
 		for _, s := range v {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 1 {
@@ -139,7 +145,7 @@ var listParams = []listParam{
 		}
 		return nil
 	}},
-	{"uuid", func(l *listing, v []string) error {
+	{"uuid", true, func(l *listing, v []string) error {
 		for _, s := range v {
 			u, err := uuid.Parse(s)
 			if err != nil || len(s) != 36 {
@@ -149,10 +155,10 @@ var listParams = []listParam{
 		}
 		return nil
 	}},
-	{"category", strs(func(l *listing) *[]string { return &filter(l).Categories })},
-	{"action", strs(func(l *listing) *[]string { return &filter(l).Actions })},
-	{"action_prefix", strs(func(l *listing) *[]string { return &filter(l).ActionPrefixes })},
-	{"action_type", func(l *listing, v []string) error {
+	{"category", true, strs(func(l *listing) *[]string { return &filter(l).Categories })},
+	{"action", true, strs(func(l *listing) *[]string { return &filter(l).Actions })},
+	{"action_prefix", true, strs(func(l *listing) *[]string { return &filter(l).ActionPrefixes })},
+	{"action_type", true, func(l *listing, v []string) error {
 		for _, s := range v {
 			if s != string(event.Active) && s != string(event.Passive) {
 				return event.Invalid("action_type", `must be "active" or "passive"`)
@@ -161,7 +167,7 @@ var listParams = []listParam{
 		l.req.Filter.ActionTypes = append(l.req.Filter.ActionTypes, v...)
 		return nil
 	}},
-	{"status", func(l *listing, v []string) error {
+	{"status", true, func(l *listing, v []string) error {
 		for _, s := range v {
 			switch event.Status(s) {
 			case event.Success, event.Failure, event.Info:
@@ -172,7 +178,7 @@ var listParams = []listParam{
 		l.req.Filter.Statuses = append(l.req.Filter.Statuses, v...)
 		return nil
 	}},
-	{"level", func(l *listing, v []string) error {
+	{"level", true, func(l *listing, v []string) error {
 		for _, s := range v {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > 3 {
@@ -182,24 +188,24 @@ var listParams = []listParam{
 		}
 		return nil
 	}},
-	{"external_ref", strs(func(l *listing) *[]string { return &filter(l).ExternalRefs })},
-	{"context", strs(func(l *listing) *[]string { return &filter(l).Contexts })},
-	{"request_id", strs(func(l *listing) *[]string { return &filter(l).RequestIDs })},
-	{"session_id", strs(func(l *listing) *[]string { return &filter(l).SessionIDs })},
-	{"channel", strs(func(l *listing) *[]string { return &filter(l).Channels })},
-	{"source", strs(func(l *listing) *[]string { return &filter(l).Sources })},
-	{"actor.type", strs(func(l *listing) *[]string { return &filter(l).ActorTypes })},
-	{"actor.id", strs(func(l *listing) *[]string { return &filter(l).ActorIDs })},
-	{"actor.email_contains", func(l *listing, v []string) error {
+	{"external_ref", true, strs(func(l *listing) *[]string { return &filter(l).ExternalRefs })},
+	{"context", true, strs(func(l *listing) *[]string { return &filter(l).Contexts })},
+	{"request_id", true, strs(func(l *listing) *[]string { return &filter(l).RequestIDs })},
+	{"session_id", true, strs(func(l *listing) *[]string { return &filter(l).SessionIDs })},
+	{"channel", true, strs(func(l *listing) *[]string { return &filter(l).Channels })},
+	{"source", true, strs(func(l *listing) *[]string { return &filter(l).Sources })},
+	{"actor.type", true, strs(func(l *listing) *[]string { return &filter(l).ActorTypes })},
+	{"actor.id", true, strs(func(l *listing) *[]string { return &filter(l).ActorIDs })},
+	{"actor.email_contains", false, func(l *listing, v []string) error {
 		if len(v) > 1 || v[0] == "" {
 			return event.Invalid("actor.email_contains", "must be given once, not empty")
 		}
 		l.req.Filter.ActorEmailContains = v[0]
 		return nil
 	}},
-	{"subject.type", strs(func(l *listing) *[]string { return &filter(l).SubjectTypes })},
-	{"subject.id", strs(func(l *listing) *[]string { return &filter(l).SubjectIDs })},
-	{"target", func(l *listing, v []string) error {
+	{"subject.type", true, strs(func(l *listing) *[]string { return &filter(l).SubjectTypes })},
+	{"subject.id", true, strs(func(l *listing) *[]string { return &filter(l).SubjectIDs })},
+	{"target", true, func(l *listing, v []string) error {
 		for _, s := range v {
 			typ, id, ok := strings.Cut(s, ":")
 			if !ok || typ == "" || id == "" {
@@ -209,17 +215,17 @@ var listParams = []listParam{
 		}
 		return nil
 	}},
-	{"target.type", strs(func(l *listing) *[]string { return &filter(l).PrimaryTargetTypes })},
-	{"target.id", strs(func(l *listing) *[]string { return &filter(l).PrimaryTargetIDs })},
-	{"target.type_prefix", strs(func(l *listing) *[]string { return &filter(l).PrimaryTargetTypePrefixes })},
-	{"occurred_at.gte", timeBound("occurred_at.gte", 0, true)},
-	{"occurred_at.gt", timeBound("occurred_at.gt", time.Microsecond, true)},
-	{"occurred_after", timeBound("occurred_after", time.Microsecond, true)},
-	{"occurred_at.lte", timeBound("occurred_at.lte", time.Microsecond, false)},
-	{"occurred_at.lt", timeBound("occurred_at.lt", 0, false)},
-	{"occurred_before", timeBound("occurred_before", 0, false)},
-	{"tenant", strs(func(l *listing) *[]string { return &l.tenants })},
-	{"tenant.descendants", func(l *listing, v []string) error {
+	{"target.type", true, strs(func(l *listing) *[]string { return &filter(l).PrimaryTargetTypes })},
+	{"target.id", true, strs(func(l *listing) *[]string { return &filter(l).PrimaryTargetIDs })},
+	{"target.type_prefix", true, strs(func(l *listing) *[]string { return &filter(l).PrimaryTargetTypePrefixes })},
+	{"occurred_at.gte", false, timeBound("occurred_at.gte", 0, true)},
+	{"occurred_at.gt", false, timeBound("occurred_at.gt", time.Microsecond, true)},
+	{"occurred_after", false, timeBound("occurred_after", time.Microsecond, true)},
+	{"occurred_at.lte", false, timeBound("occurred_at.lte", time.Microsecond, false)},
+	{"occurred_at.lt", false, timeBound("occurred_at.lt", 0, false)},
+	{"occurred_before", false, timeBound("occurred_before", 0, false)},
+	{"tenant", true, strs(func(l *listing) *[]string { return &l.tenants })},
+	{"tenant.descendants", false, func(l *listing, v []string) error {
 		b, err := strconv.ParseBool(v[0])
 		if err != nil || len(v) > 1 {
 			return event.Invalid("tenant.descendants", "must be true or false")
@@ -227,8 +233,8 @@ var listParams = []listParam{
 		l.req.TenantSubtrees = b
 		return nil
 	}},
-	{"tenant.kind", strs(func(l *listing) *[]string { return &l.req.TenantKinds })},
-	{"tenant.name_contains", func(l *listing, v []string) error {
+	{"tenant.kind", true, strs(func(l *listing) *[]string { return &l.req.TenantKinds })},
+	{"tenant.name_contains", false, func(l *listing, v []string) error {
 		if len(v) > 1 || v[0] == "" {
 			return event.Invalid("tenant.name_contains", "must be given once, not empty")
 		}
@@ -277,47 +283,80 @@ var listParamIndex = func() map[string]listParam {
 	return m
 }()
 
+// Filter bounds of GET /v1/events, so that no request's SQL outgrows what
+// either engine takes (SQLite's 32766 variables and expression depth of
+// 1000, repeated in each tenant's branch of a query over several tenants)
+// or what its planning costs: each target, prefix and label key is a term
+// the planners weigh, per tenant branch. docs/api.md lists them; the
+// dialects use the same numbers (internal/compat/dialect).
+const (
+	// MaxFilterValues is the most values of one filter parameter.
+	MaxFilterValues = 100
+	// MaxTargets is the most target= values: each is a lookup the
+	// matching events must all pass.
+	MaxTargets = 16
+	// MaxPrefixes is the most values of a prefix filter (action_prefix,
+	// target.type_prefix): each is a range of its own.
+	MaxPrefixes = 16
+	// MaxLabelKeys is the most label keys (label.KEY parameters).
+	MaxLabelKeys = 8
+	// MaxLabelValues is the most label.KEY= values, every key together.
+	MaxLabelValues = 64
+	// MaxFilters is the most filter values of one request, every filter
+	// parameter together.
+	MaxFilters = 128
+)
+
 // maxParamBytes bounds one parameter value: longer than any stored field.
 const maxParamBytes = 4096
 
-// validText says whether a parameter value is text a filter can compare
-// (event.ValidText) within the length bound.
-func validText(v string) bool {
-	return len(v) <= maxParamBytes && event.ValidText(v)
-}
-
 // parseList reads GET /v1/events parameters. It returns the tenants named
-// (ids or refs) for the caller to resolve.
-func parseList(q url.Values) (*query.Request, []string, error) {
+// (ids or refs) for the caller to resolve. The first bad parameter in the
+// order sent is the one named.
+func parseList(q httpx.Query) (*query.Request, []string, error) {
 	l := &listing{req: &query.Request{Kind: query.Cursor, Limit: 50, Sort: query.Sort{Desc: true}}}
-	names := make([]string, 0, len(q))
-	for name := range q {
-		names = append(names, name)
-	}
-	sort.Strings(names) // the first bad parameter is the same on every call
+	names, values := q.Grouped()
+	filters, labels, labelKeys := 0, 0, 0
 	for _, name := range names {
-		vals := q[name]
-		if !validText(name) {
-			return nil, nil, event.Invalid("query", "parameter names must be UTF-8 text without NUL")
-		}
+		vals := values[name]
 		for _, v := range vals {
-			if !validText(v) {
-				return nil, nil, event.Invalid(name, "must be UTF-8 text without NUL, at most %d bytes", maxParamBytes)
+			if len(v) > maxParamBytes {
+				return nil, nil, event.Invalid(name, "must be at most %d bytes", maxParamBytes)
 			}
 		}
 		if key, ok := strings.CutPrefix(name, LabelParamPrefix); ok {
 			if !event.ValidLabelKey(key) {
 				return nil, nil, event.Invalid(name, "label key must be 1-64 characters of A-Z a-z 0-9 _ - . :")
 			}
+			if labelKeys++; labelKeys > MaxLabelKeys {
+				return nil, nil, event.Invalid(name, "is past the limit of %d label keys in one request", MaxLabelKeys)
+			}
+			if labels += len(vals); labels > MaxLabelValues {
+				return nil, nil, event.Invalid(name, "is past the limit of %d label values in one request, every label key together", MaxLabelValues)
+			}
+			if filters += len(vals); filters > MaxFilters {
+				return nil, nil, event.Invalid(name, "is past the limit of %d filter values in one request", MaxFilters)
+			}
 			if l.req.Filter.Labels == nil {
 				l.req.Filter.Labels = map[string][]string{}
 			}
-			l.req.Filter.Labels[key] = append(l.req.Filter.Labels[key], vals...)
+			l.req.Filter.Labels[key] = vals
 			continue
 		}
 		p, ok := listParamIndex[name]
 		if !ok {
 			return nil, nil, event.Invalid(name, "is not a known parameter")
+		}
+		switch max := maxValues(name); {
+		case !p.multi && len(vals) > 1:
+			return nil, nil, event.Invalid(name, "must be given once")
+		case p.multi && len(vals) > max:
+			return nil, nil, event.Invalid(name, "takes at most %d values in one request", max)
+		}
+		if isFilter(name) {
+			if filters += len(vals); filters > MaxFilters {
+				return nil, nil, event.Invalid(name, "is past the limit of %d filter values in one request", MaxFilters)
+			}
 		}
 		if err := p.apply(l, vals); err != nil {
 			return nil, nil, err
@@ -325,4 +364,24 @@ func parseList(q url.Values) (*query.Request, []string, error) {
 	}
 	// An empty time range is a valid question with an empty answer.
 	return l.req, l.tenants, nil
+}
+
+// maxValues is how many values the multi-valued parameter name takes.
+func maxValues(name string) int {
+	switch name {
+	case "target":
+		return MaxTargets
+	case "action_prefix", "target.type_prefix":
+		return MaxPrefixes
+	}
+	return MaxFilterValues
+}
+
+// isFilter says whether name selects events (as opposed to paging them).
+func isFilter(name string) bool {
+	switch name {
+	case "limit", "cursor", "count", "sort", "order":
+		return false
+	}
+	return true
 }

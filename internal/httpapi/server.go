@@ -28,6 +28,8 @@ type Config struct {
 	// ExportWriteTimeout is how long one write of an export to its client
 	// may take; it replaces the server's WriteTimeout on export routes.
 	ExportWriteTimeout time.Duration
+	// Query bounds every route's query string.
+	Query httpx.QueryLimits
 }
 
 // DefaultExportWriteTimeout is Config.ExportWriteTimeout's default.

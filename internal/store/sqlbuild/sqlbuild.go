@@ -1,6 +1,7 @@
 package sqlbuild
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -166,15 +167,48 @@ func (b *Builder) filters(f *store.Filter, drv driver, sortField store.SortField
 	if f.ActorEmailContains != "" {
 		b.W(" AND e.actor_email ", b.d.ILike, " ").Arg("%" + EscapeLike(f.ActorEmailContains) + "%").W(` ESCAPE '\'`)
 	}
-	for _, t := range f.Targets {
-		b.W(" AND EXISTS (SELECT 1 FROM event_targets t WHERE t.tenant_pk = e.tenant_pk AND t.type = ").Arg(t.Type).
-			W(" AND t.target_id = ").Arg(t.ID).W(" AND t.occurred_at = e.occurred_at AND t.event_id = e.id)")
+	if ts := distinctTargets(f.Targets); len(ts) > 0 {
+		// One correlated count over every target, not an EXISTS each: both
+		// planners turn each EXISTS into a semi-join and search the orders
+		// of all of them, which grows exponentially (eight targets over a
+		// scope read tenant by tenant took seconds to plan on either
+		// engine). An aggregate subquery is not flattened: it is planned
+		// once and reads the candidate's own targets by primary key.
+		b.W(" AND (SELECT COUNT(*) FROM event_targets t WHERE t.tenant_pk = e.tenant_pk AND t.occurred_at = e.occurred_at AND t.event_id = e.id AND (")
+		for i, t := range ts {
+			if i > 0 {
+				b.W(" OR ")
+			}
+			b.W("(t.type = ").Arg(t.Type).W(" AND t.target_id = ").Arg(t.ID).W(")")
+		}
+		b.W(")) = ").Arg(len(ts))
 	}
-	for _, k := range sortedKeys(f.Labels) {
-		b.W(" AND EXISTS (SELECT 1 FROM event_labels l WHERE l.tenant_pk = e.tenant_pk AND l.key = ").Arg(k).W(" AND ")
-		In(b, "l.value", f.Labels[k])
-		b.W(" AND l.occurred_at = e.occurred_at AND l.event_id = e.id)")
+	if keys := sortedKeys(f.Labels); len(keys) > 0 {
+		// One correlated count over every key, for the reason targets
+		// have one: an EXISTS per key planned exponentially.
+		b.W(" AND (SELECT COUNT(DISTINCT l.key) FROM event_labels l WHERE l.tenant_pk = e.tenant_pk AND l.occurred_at = e.occurred_at AND l.event_id = e.id AND (")
+		for i, k := range keys {
+			if i > 0 {
+				b.W(" OR ")
+			}
+			b.W("(l.key = ").Arg(k).W(" AND ")
+			In(b, "l.value", f.Labels[k])
+			b.W(")")
+		}
+		b.W(")) = ").Arg(len(keys))
 	}
+}
+
+// distinctTargets is ts without repeats: an event holds each target once,
+// so a count of matches equals the number of distinct ones asked for.
+func distinctTargets(ts []store.TargetRef) []store.TargetRef {
+	var out []store.TargetRef
+	for _, t := range ts {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // timeBounds writes the occurred_at bounds of f against col.
