@@ -58,7 +58,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	req, pe := parseList(r.URL.RawQuery, p.Tenants)
+	req, pe := parseList(r.URL.RawQuery, h.d.Query, p.Tenants)
 	if len(pe) > 0 {
 		h.writeError(w, r, invalidParams(pe))
 		return

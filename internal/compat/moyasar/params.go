@@ -1,8 +1,8 @@
 package moyasar
 
 import (
+	"errors"
 	"math"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
+	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/query"
 )
 
@@ -48,40 +50,54 @@ type paramErrors map[string][]string
 
 func (pe paramErrors) add(name, msg string) { pe[name] = append(pe[name], msg) }
 
+// knownParams are the parameters of GET /v1/audit_logs, each taken once.
+var knownParams = dialect.Params{Known: []dialect.Param{
+	{Name: "page"}, {Name: "items"},
+	{Name: "performer_id"}, {Name: "performer_type"}, {Name: "performer_email"},
+	{Name: "subject_type"}, {Name: "subject_id"},
+	{Name: "organization_type"}, {Name: "organization_name"},
+	{Name: "action_type"}, {Name: "action_name"},
+	{Name: "created_at[gte]"}, {Name: "created_at[lte]"},
+	{Name: "sort[field]"}, {Name: "sort[dir]"},
+}}
+
 // parseList reads GET /v1/audit_logs parameters into an engine request
 // scoped to the key's tenants. Every problem is collected so one 422 names
-// them all. An empty value counts as absent; unknown parameters are
-// ignored, as Rails ignores them.
-func parseList(rawQuery string, scope []uuid.UUID) (*query.Request, paramErrors) {
+// them all, but for a query string that cannot be read strictly
+// (dialect.Params.Parse), the one problem named. An empty value counts as
+// absent; unknown parameters are ignored, as Rails ignores them; a known
+// one given twice is refused, where Rails would keep the last silently.
+func parseList(rawQuery string, lim httpx.QueryLimits, scope []uuid.UUID) (*query.Request, paramErrors) {
 	pe := paramErrors{}
 	req := &query.Request{
 		Scope: scope, Kind: query.Offset, Page: 1, Limit: defaultItems,
 		Sort: query.Sort{Field: query.ByOccurredAt, Desc: true},
 	}
-	q, err := url.ParseQuery(rawQuery)
+	q, err := knownParams.Parse(rawQuery, lim)
 	if err != nil {
-		// Skipping the pair that cannot be decoded would widen the answer.
-		pe.add("query", "is malformed: use & between parameters and percent-encode reserved characters")
+		// The pair that cannot be read may be a known one: skipping it
+		// would widen the answer.
+		field, msg := "query", err.Error()
+		var fe *event.FieldError
+		if errors.As(err, &fe) {
+			if fe.Field != "" {
+				field = fe.Field
+			}
+			msg = fe.Message
+		}
+		pe.add(field, msg)
 		return req, pe
 	}
 	get := func(name string) (string, bool) {
-		var vs []string
-		for _, v := range q[name] {
-			if v != "" {
-				vs = append(vs, v)
-			}
-		}
+		v, ok := q.One(name)
 		switch {
-		case len(vs) == 0:
+		case !ok || v == "":
 			return "", false
-		case len(vs) > 1:
-			pe.add(name, "must be given once")
-			return "", false
-		case !dialect.ValidText(vs[0]):
+		case !dialect.ValidText(v):
 			pe.add(name, "must be UTF-8 text of at most "+strconv.Itoa(dialect.MaxValueBytes)+" bytes without NUL characters")
 			return "", false
 		}
-		return vs[0], true
+		return v, true
 	}
 	oneOf := func(name string, allowed []string) (string, bool) {
 		v, ok := get(name)

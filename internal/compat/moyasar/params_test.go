@@ -234,8 +234,18 @@ func TestParameterErrors(t *testing.T) {
 			{"performer_email NUL", "performer_email=a%00", []string{"performer_email"}},
 			{"organization_name not UTF-8", "organization_name=%ff", []string{"organization_name"}},
 			{"action_name too long", "action_name=" + strings.Repeat("a", 1025), []string{"action_name"}},
-			{"malformed query", "items=%zz", []string{"query"}},
-			{"semicolon", "items=1;page=2", []string{"query"}},
+			{"items twice, once empty", "items=&items=2", []string{"items"}},
+			{"performer_email twice", "performer_email=a&performer_email=b", []string{"performer_email"}},
+			{"bad escape", "items=%zz", []string{"items"}},
+			{"bad escape in a name", "action_name%zz=x", []string{"action_name%zz"}},
+			{"bad escape in an unknown parameter", "utm_source=%zz", []string{"utm_source"}},
+			{"semicolon", "items=1;page=2", []string{"items"}},
+			{"semicolon in an unknown parameter", "utm_source=x;items=2", []string{"utm_source"}},
+			{"NUL in a name", "action_name%00=x", []string{"action_name%00"}},
+			{"too many parameters", strings.Repeat("x=1&", 256) + "items=2", []string{"items"}},
+			{"query too long", "x=" + strings.Repeat("1", 16<<10), []string{"query"}},
+			{"action_name lone surrogate", "action_name=%ED%A0%80", []string{"action_name"}},
+			{"subject_type NUL", "subject_type=payment%00", []string{"subject_type"}},
 			{"every problem at once", "page=0&items=0&performer_id=x&performer_type=x&subject_id=x&organization_type=x&action_type=x&created_at[gte]=x&created_at[lte]=x&sort[field]=x&sort[dir]=x",
 				[]string{"action_type", "created_at[gte]", "created_at[lte]", "items", "organization_type", "page", "performer_id", "performer_type", "sort[dir]", "sort[field]", "subject_id"}},
 		}
@@ -243,6 +253,7 @@ func TestParameterErrors(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
 				r := f.get(f.Keys["acq"], "/v1/audit_logs?"+tc.query)
+				compattest.NoStoreText(t, r.Body)
 				if r.Status != 422 {
 					t.Fatalf("status %d, want 422: %s", r.Status, r.Body)
 				}
