@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/auditkeep/auditkeep/internal/app"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/ingest"
 	"github.com/auditkeep/auditkeep/internal/notary"
 	"github.com/auditkeep/auditkeep/internal/query"
@@ -49,6 +50,8 @@ type ReadFlags struct {
 	HTTPReadTimeout       time.Duration `default:"60s" help:"Most time to read a whole request, body included ($AUDITKEEP_HTTP_READ_TIMEOUT)."`
 	HTTPWriteTimeout      time.Duration `default:"60s" help:"Most time from a request's headers to the end of its answer; exports extend it write by write ($AUDITKEEP_HTTP_WRITE_TIMEOUT)."`
 	HTTPIdleTimeout       time.Duration `default:"120s" help:"How long an idle keep-alive connection is kept ($AUDITKEEP_HTTP_IDLE_TIMEOUT)."`
+	MaxQueryParams        int           `default:"256" help:"Most parameters in one query string, on every route; more are a 400 ($AUDITKEEP_MAX_QUERY_PARAMS)."`
+	MaxQueryBytes         int           `default:"16384" help:"Longest query string, in bytes, on every route; longer is a 400 ($AUDITKEEP_MAX_QUERY_BYTES)."`
 }
 
 // IndexFlags tune the indexer that folds the log into the query indexes.
@@ -94,6 +97,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	cfg := app.Config{DB: c.DB, NoLedger: c.NoLedger, MaxBody: c.MaxBody, MaxBatch: c.MaxBatch, MaxEventBytes: c.MaxEventBytes, Log: log, KeyCache: c.KeyCacheFlags.config(), NoKeyCache: c.KeyCacheSize == 0}
 	cfg.Read = query.Limits{ReadTimeout: c.ReadTimeout, ExportTimeout: c.ExportTimeout, MaxExports: c.MaxExports, MaxExportsPerTenant: c.MaxExportsPerTenant}
 	cfg.ExportWriteTimeout = c.ExportWriteTimeout
+	cfg.Query = httpx.QueryLimits{MaxParams: c.MaxQueryParams, MaxBytes: c.MaxQueryBytes}
 	cfg.Index = c.IndexFlags.config()
 	if err := c.LedgerFlags.config(c.DB, &cfg); err != nil {
 		return err

@@ -40,6 +40,9 @@ type Config struct {
 	Read query.Limits
 	// ExportWriteTimeout bounds one write of an export to its client.
 	ExportWriteTimeout time.Duration
+	// Query bounds every route's query string (zero fields take
+	// httpx's defaults).
+	Query httpx.QueryLimits
 
 	// MasterKey seals the ledger's signing keys in the store; when nil it
 	// is read from (or made in) MasterKeyFile.
@@ -156,7 +159,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		}()
 	}
 	keys := &httpx.Authenticator{Keys: authn, Timeout: a.Read.Limits().ReadTimeout}
-	a.HTTP = httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, MaxBatch: cfg.MaxBatch, ExportWriteTimeout: cfg.ExportWriteTimeout}, httpapi.Deps{
+	a.HTTP = httpapi.New(httpapi.Config{MaxBody: cfg.MaxBody, MaxBatch: cfg.MaxBatch, ExportWriteTimeout: cfg.ExportWriteTimeout, Query: cfg.Query}, httpapi.Deps{
 		Read:     a.Read,
 		Ingest:   a.Ingest,
 		Indexer:  a.indexer,
@@ -167,7 +170,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		Registry: reg,
 	})
 	// The vendor dialects: thin projections onto the same read service.
-	d := dialect.Deps{Read: a.Read, Auth: keys, Log: cfg.Log}
+	d := dialect.Deps{Read: a.Read, Auth: keys, Log: cfg.Log, Query: cfg.Query}
 	fortuna.Serve(a.HTTP, d)
 	auditply.Serve(a.HTTP, d)
 	frankieone.Serve(a.HTTP, d)

@@ -10,8 +10,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/app"
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/store/sqlbuild"
 )
 
@@ -190,4 +192,27 @@ func TestStrictQuery(t *testing.T) {
 			t.Errorf("action=kept%%3Bx: %d %s, want 200 and no events", r.Status, r.Body)
 		}
 	})
+}
+
+// TestQueryLimitsConfigured: --max-query-params and --max-query-bytes
+// bound every surface's query string, the dialects' too.
+func TestQueryLimitsConfigured(t *testing.T) {
+	t.Parallel()
+	s := apitest.New(t, "sqlite", func(c *app.Config) { c.Query = httpx.QueryLimits{MaxParams: 2, MaxBytes: 64} })
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/v1/events?action=a&category=b", 200},
+		{"/v1/events?action=a&category=b&status=info", 400},
+		{"/v1/events?action=" + strings.Repeat("a", 60), 400},
+		{"/v1/ledger/checkpoints?size=1&limit=2&after=3", 400},
+		{"/api/audit/records?page=1&pageSize=2", 200},
+		{"/api/audit/records?page=1&pageSize=2&category=Cpr", 400},
+	} {
+		r := s.Do("GET", tc.path, s.AdminKey, nil, "X-Api-Key", s.AdminKey)
+		if r.Status != tc.status {
+			t.Errorf("%s: %d %s, want %d", tc.path, r.Status, r.Body, tc.status)
+		}
+	}
 }
