@@ -54,7 +54,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, requestID, err)
 		return
 	}
-	params, issues := parseList(r)
+	params, issues := parseList(r, h.d.Query)
 	if len(issues) > 0 {
 		h.writeError(w, r, requestID, badRequest(issues))
 		return

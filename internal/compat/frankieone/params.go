@@ -1,16 +1,18 @@
 package frankieone
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/auditkeep/auditkeep/internal/compat/dialect"
+	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/query"
 )
 
@@ -28,8 +30,8 @@ const (
 	defaultLimit = 20
 	maxLimit     = 100
 	maxPage      = math.MaxInt32
-	maxValues    = 100 // values of one array parameter
-	maxChannel   = 64  // characters kept of X-Frankie-Channel
+	maxValues    = dialect.MaxFilterValues // values of one array parameter
+	maxChannel   = 64                      // characters kept of X-Frankie-Channel
 )
 
 // listParams is a validated GET /v2/audit request.
@@ -52,9 +54,57 @@ func (is *issues) add(location, typ, format string, args ...any) {
 	*is = append(*is, issueJSON{Issue: fmt.Sprintf(format, args...), IssueLocation: "VALIDATE-" + location, IssueType: typ})
 }
 
+// Parameters of GET /v2/audit. Arrays repeat the key, also spelt "name[]";
+// the others are taken once.
+var knownParams = dialect.Params{Known: []dialect.Param{
+	{Name: "entityId"}, {Name: "requestId"},
+	{Name: "workflowNames", Aliases: []string{"workflowNames[]"}, Max: maxValues},
+	{Name: "workflowRiskLevels", Aliases: []string{"workflowRiskLevels[]"}, Max: maxValues},
+	{Name: "sources", Aliases: []string{"sources[]"}, Max: maxValues},
+	{Name: "channels", Aliases: []string{"channels[]"}, Max: maxValues},
+	{Name: "afterTimestamp"}, {Name: "beforeTimestamp"},
+	{Name: "sort"}, {Name: "sortFields", Aliases: []string{"sortFields[]"}, Max: maxValues},
+	{Name: "page"}, {Name: "limit"},
+}}
+
+// labelParams are the arrays that filter on labels, and filterParams
+// every parameter that selects events, in the order their counts are
+// checked.
+var (
+	labelParams  = []string{"workflowNames", "workflowRiskLevels"}
+	filterParams = []string{"entityId", "requestId", "workflowNames", "workflowRiskLevels", "sources", "channels", "afterTimestamp", "beforeTimestamp"}
+)
+
+// filterCounts checks the bounds of one request's filters, the native
+// API's: at most dialect.MaxLabelValues label values together and
+// dialect.MaxFilters filter values in all, empty values not counted. It
+// returns the parameter that passes a bound and why, or "".
+func filterCounts(q dialect.Values) (location, msg string) {
+	labels, filters := 0, 0
+	for _, name := range filterParams {
+		n := 0
+		for _, v := range q[name] {
+			if v != "" {
+				n++
+			}
+		}
+		if slices.Contains(labelParams, name) {
+			if labels += n; labels > dialect.MaxLabelValues {
+				return name, fmt.Sprintf("workflowNames and workflowRiskLevels must hold at most %d values together", dialect.MaxLabelValues)
+			}
+		}
+		if filters += n; filters > dialect.MaxFilters {
+			return name, fmt.Sprintf("a request must hold at most %d filter values in all", dialect.MaxFilters)
+		}
+	}
+	return "", ""
+}
+
 // parseList reads and validates the headers and query of GET /v2/audit.
-// It checks everything before answering, so one 400 lists every problem.
-func parseList(r *http.Request) (*listParams, []issueJSON) {
+// It checks everything before answering, so one 400 lists every problem,
+// but for a query string that cannot be read strictly or passes a filter
+// bound: what it would select is unknown, so that is the one problem.
+func parseList(r *http.Request, lim httpx.QueryLimits) (*listParams, []issueJSON) {
 	var is issues
 	p := &listParams{desc: true, page: 1, limit: defaultLimit}
 
@@ -65,11 +115,21 @@ func parseList(r *http.Request) (*listParams, []issueJSON) {
 	p.child = strings.TrimSpace(r.Header.Get(headerChild))
 	p.channel = truncateRunes(r.Header.Get(headerChannel), maxChannel)
 
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := knownParams.Parse(r.URL.RawQuery, lim)
 	if err != nil {
-		// A pair that cannot be decoded is refused rather than skipped:
-		// skipping a filter would widen the answer.
-		is.add("query", issueInvalid, "the query string is malformed: use & between parameters and percent-encode reserved characters")
+		// A pair that cannot be read is refused rather than skipped:
+		// skipping a filter would widen the answer. What the rest of the
+		// string holds is unknown, so this is the one issue.
+		location, msg := "query", err.Error()
+		var fe *event.FieldError
+		if errors.As(err, &fe) && fe.Field != "" {
+			location = fe.Field
+		}
+		is.add(location, issueInvalid, "%s", msg)
+		return p, is
+	}
+	if location, msg := filterCounts(q); location != "" {
+		is.add(location, issueInvalid, "%s", msg)
 		return p, is
 	}
 	pq := paramQuery{q: q, is: &is}
@@ -136,19 +196,15 @@ func (p *listParams) addLabel(key string, values []string) {
 // empty value counts as absent: clients often send optional parameters
 // empty.
 type paramQuery struct {
-	q  url.Values
+	q  dialect.Values
 	is *issues
 }
 
-// values returns the non-empty values of name, also under name[] for the
-// array parameters, checked to be text the store can compare.
-func (pq paramQuery) values(name string, array bool) []string {
-	all := pq.q[name]
-	if array {
-		all = append(slices.Clone(all), pq.q[name+"[]"]...)
-	}
+// values returns the non-empty values of name (of name[] too, for the
+// arrays), checked to be text the store can compare.
+func (pq paramQuery) values(name string) []string {
 	var out []string
-	for _, v := range all {
+	for _, v := range pq.q[name] {
 		if v == "" {
 			continue
 		}
@@ -161,25 +217,18 @@ func (pq paramQuery) values(name string, array bool) []string {
 	return out
 }
 
+// single returns the value of a parameter taken once (Parse refused a
+// repeat).
 func (pq paramQuery) single(name string) (string, bool) {
-	vs := pq.values(name, false)
-	switch len(vs) {
-	case 0:
+	vs := pq.values(name)
+	if len(vs) == 0 {
 		return "", false
-	case 1:
-		return vs[0], true
 	}
-	pq.is.add(name, issueInvalid, "%s must be given at most once", name)
-	return "", false
+	return vs[0], true
 }
 
 func (pq paramQuery) list(name string) []string {
-	vs := pq.values(name, true)
-	if len(vs) > maxValues {
-		pq.is.add(name, issueInvalid, "%s must hold at most %d values", name, maxValues)
-		return nil
-	}
-	return dialect.Dedupe(vs)
+	return dialect.Dedupe(pq.values(name))
 }
 
 func (pq paramQuery) enumList(name string, allowed enum) []string {

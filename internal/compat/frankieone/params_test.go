@@ -1,6 +1,7 @@
 package frankieone_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -190,16 +191,28 @@ func TestParameterErrors(t *testing.T) {
 			{"sources not UTF-8", "sources=%ff%fe", []string{"VALIDATE-sources"}},
 			{"workflowNames too long", "workflowNames=" + strings.Repeat("w", 1025), []string{"VALIDATE-workflowNames"}},
 			{"too many sources", "sources=" + strings.Repeat("x&sources=", 100) + "y", []string{"VALIDATE-sources"}},
-			{"malformed query", "entityId=%zz", []string{"VALIDATE-query"}},
-			{"semicolon", "limit=1;page=2", []string{"VALIDATE-query"}},
-			{"every problem at once", "entityId=a&entityId=b&workflowRiskLevels=x&afterTimestamp=x&channels=x&sort=x&sortFields=x&page=0&limit=0",
-				[]string{"VALIDATE-entityId", "VALIDATE-workflowRiskLevels", "VALIDATE-afterTimestamp", "VALIDATE-channels",
+			{"too many sources, some as sources[]", strings.Repeat("sources[]=x&", 50) + strings.Repeat("sources=y&", 51), []string{"VALIDATE-sources"}},
+			{"limit twice, once empty", "limit=&limit=2", []string{"VALIDATE-limit"}},
+			{"entityId twice, once empty", "entityId=a&entityId=", []string{"VALIDATE-entityId"}},
+			{"bad escape", "entityId=%zz", []string{"VALIDATE-entityId"}},
+			{"bad escape in a name", "entityId%zz=a", []string{"VALIDATE-entityId%zz"}},
+			{"bad escape in an unknown parameter", "utm=%zz&limit=1", []string{"VALIDATE-utm"}},
+			{"semicolon", "limit=1;page=2", []string{"VALIDATE-limit"}},
+			{"semicolon in an unknown parameter", "utm=x;entityId=ent-1", []string{"VALIDATE-utm"}},
+			{"NUL in a name", "entityId%00=a", []string{"VALIDATE-entityId%00"}},
+			{"too many parameters", strings.Repeat("x=1&", 256) + "entityId=a", []string{"VALIDATE-entityId"}},
+			{"query too long", "x=" + strings.Repeat("1", 16<<10), []string{"VALIDATE-query"}},
+			{"requestId lone surrogate", "requestId=%ED%A0%80", []string{"VALIDATE-requestId"}},
+			{"workflowNames invalid UTF-8", "workflowNames=WF_A&workflowNames=%C3", []string{"VALIDATE-workflowNames"}},
+			{"every problem at once", "entityId=a&workflowRiskLevels=x&afterTimestamp=x&channels=x&sort=x&sortFields=x&page=0&limit=0",
+				[]string{"VALIDATE-workflowRiskLevels", "VALIDATE-afterTimestamp", "VALIDATE-channels",
 					"VALIDATE-sort", "VALIDATE-sortFields", "VALIDATE-page", "VALIDATE-limit"}},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
 				r := f.get(key, "cust-c", tc.query)
+				compattest.NoStoreText(t, r.Body)
 				if r.Status != 400 {
 					t.Fatalf("status %d, want 400: %s", r.Status, r.Body)
 				}
@@ -215,6 +228,63 @@ func TestParameterErrors(t *testing.T) {
 					if d.Issue == "" || d.IssueType != "INVALID" {
 						t.Errorf("detail %+v", d)
 					}
+				}
+			})
+		}
+	})
+}
+
+// TestFilterBounds checks the filter counts at their bounds on both
+// engines: the largest request is answered (never a database's "too many
+// SQL variables" or "expression tree too large"), one value more is a 400
+// naming the parameter that passed the bound.
+func TestFilterBounds(t *testing.T) {
+	many := func(name, first string, n int) string {
+		vs := []string{name + "=" + first}
+		for i := 1; i < n; i++ {
+			vs = append(vs, fmt.Sprintf("%s=v%03d", name, i))
+		}
+		return strings.Join(vs, "&")
+	}
+	levels := "workflowRiskLevels=UNKNOWN&workflowRiskLevels=LOW&workflowRiskLevels=MEDIUM&workflowRiskLevels=HIGH&workflowRiskLevels=UNACCEPTABLE"
+	apitest.EachEngine(t, func(t *testing.T, engine string) {
+		f := paramFixture(t, engine)
+		key := f.Keys["cust-c"]
+		tests := []struct {
+			name  string
+			query string
+			want  []string // events (200), nil for a 400
+			issue string   // the issue location of a 400
+		}{
+			{"workflowNames at the label bound", many("workflowNames", "WF_A", 64), []string{e4, e1}, ""},
+			{"workflowNames past it", many("workflowNames", "WF_A", 65), nil, "VALIDATE-workflowNames"},
+			{"labels together at the bound", many("workflowNames", "WF_A", 59) + "&" + levels, []string{e4, e1}, ""},
+			{"labels together past it", many("workflowNames", "WF_A", 60) + "&" + levels, nil, "VALIDATE-workflowRiskLevels"},
+			{"sources at their bound", many("sources", "svc-b", 100), []string{e6, e2}, ""},
+			{"sources past it", many("sources", "svc-b", 101), nil, "VALIDATE-sources"},
+			{"every filter at the total bound", "entityId=ent-1&requestId=req-1&" + many("workflowNames", "WF_A", 62) + "&" + many("sources", "svc-a", 64), []string{e4, e1}, ""},
+			{"one filter value past the total", "entityId=ent-1&requestId=req-1&" + many("workflowNames", "WF_A", 62) + "&" + many("sources", "svc-a", 64) + "&channels=API", nil, "VALIDATE-channels"},
+			{"empty values do not count", many("workflowNames", "WF_A", 64) + strings.Repeat("&workflowNames=", 30), []string{e4, e1}, ""},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				if tc.want != nil {
+					a := f.list(t, key, "cust-c", tc.query)
+					if d := cmp.Diff(tc.want, eventIDs(a)); d != "" {
+						t.Errorf("events (-want +got):\n%s", d)
+					}
+					return
+				}
+				r := f.get(key, "cust-c", tc.query)
+				compattest.NoStoreText(t, r.Body)
+				if r.Status != 400 {
+					t.Fatalf("status %d, want 400: %s", r.Status, r.Body)
+				}
+				var e errorAnswer
+				compattest.DecodeStrict(t, r.Body, &e)
+				if d := cmp.Diff([]string{tc.issue}, e.locations()); d != "" {
+					t.Errorf("issue locations (-want +got):\n%s", d)
 				}
 			})
 		}
