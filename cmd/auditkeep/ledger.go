@@ -3,9 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +15,7 @@ import (
 	"github.com/auditkeep/auditkeep/internal/app"
 	"github.com/auditkeep/auditkeep/internal/ledger"
 	"github.com/auditkeep/auditkeep/internal/notary"
+	"github.com/auditkeep/auditkeep/internal/safefile"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
 
@@ -23,8 +24,9 @@ import (
 type ExportCmd struct {
 	DBFlag
 	Tenant        string `required:"" help:"Tenant id or ref."`
-	Out           string `required:"" help:"NDJSON file to write (mode 0600: it holds personal data); - for standard output."`
-	CheckpointOut string `help:"Where to write the signed checkpoint; default OUT.checkpoint."`
+	Out           string `required:"" help:"NDJSON file to write (mode 0600: it holds personal data); - for standard output. An existing file is refused unless --force."`
+	CheckpointOut string `help:"Where to write the signed checkpoint; default OUT.checkpoint. An existing file is refused unless --force."`
+	Force         bool   `help:"Replace --out and --checkpoint-out if they exist (a symbolic link is refused even so)."`
 	Size          int64  `help:"Cut at the checkpoint of this size; default the latest, signed now if the log outgrew it (which needs the master key)."`
 	LedgerFlags
 }
@@ -38,6 +40,9 @@ func (c *ExportCmd) Run(env *Env) error {
 			return fmt.Errorf("--out - needs --checkpoint-out")
 		}
 		cpOut = c.Out + ".checkpoint"
+	}
+	if cpOut == c.Out {
+		return fmt.Errorf("--checkpoint-out must name another file than --out")
 	}
 	st, n, err := c.LedgerFlags.open(ctx, c.DB)
 	if err != nil {
@@ -55,13 +60,20 @@ func (c *ExportCmd) Run(env *Env) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint of tenant %s: %w", t.ID, err)
 	}
+	// Both files are made before the export runs, so a name already taken
+	// is refused before any work, and a failure leaves neither behind.
+	cpFile, err := c.output("--checkpoint-out", cpOut)
+	if err != nil {
+		return err
+	}
+	defer cpFile.Abort()
 	var w io.Writer = env.Stdout
-	var f *os.File
+	var f *safefile.Output
 	if c.Out != "-" {
-		if f, err = os.OpenFile(c.Out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+		if f, err = c.output("--out", c.Out); err != nil {
 			return err
 		}
-		defer f.Close()
+		defer f.Abort()
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
@@ -70,19 +82,36 @@ func (c *ExportCmd) Run(env *Env) error {
 		err = bw.Flush()
 	}
 	if err == nil && f != nil {
-		err = f.Close()
+		err = f.Commit()
 	}
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := os.WriteFile(cpOut, cp.Note, 0o644); err != nil {
-		return err
+	if _, err := cpFile.Write(cp.Note); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if err := cpFile.Commit(); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	fmt.Fprintf(env.Stderr, "exported %d events of tenant %s (%s), cut at the checkpoint of size %d (in %s)\n", lines, t.ID, t.Name, cp.Size, cpOut)
 	if lines != cp.Size {
 		fmt.Fprintf(env.Stderr, "warning: the checkpoint covers %d events but the database has %d of them: this export will not verify\n", cp.Size, lines)
 	}
 	return nil
+}
+
+// output creates one of the export's files.
+func (c *ExportCmd) output(flag, path string) (*safefile.Output, error) {
+	o, err := safefile.NewOutput(path, c.Force)
+	switch {
+	case errors.Is(err, safefile.ErrExists):
+		return nil, fmt.Errorf("%s %s: already exists (or is a symbolic link); an export never overwrites a file unless --force is given", flag, path)
+	case errors.Is(err, safefile.ErrNotRegular):
+		return nil, fmt.Errorf("%s %s: not a regular file; a symbolic link is refused, --force or not", flag, path)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	return o, nil
 }
 
 // open opens the store and a notary that can sign with its key.
@@ -114,7 +143,8 @@ func (l *LedgerFlags) master(db string) ([]byte, app.Config, error) {
 	if cfg.MasterKey != nil || cfg.SignerKey != "" {
 		return cfg.MasterKey, cfg, nil
 	}
-	b, err := os.ReadFile(cfg.MasterKeyFile)
+	// Read as serve reads it: a symbolic link there is refused.
+	b, err := safefile.ReadFile(cfg.MasterKeyFile)
 	if err != nil {
 		return nil, cfg, fmt.Errorf("master key: %w (give --master-key, or keep auditkeep.master-key beside the database)", err)
 	}

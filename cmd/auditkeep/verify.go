@@ -192,13 +192,3 @@ func tenantLine(id uuid.UUID, name string, rep ledger.Report, err error) string 
 	}
 	return line
 }
-
-// writeFileAtomic replaces path with data, so a crash leaves the old file
-// or the new one, never half of one.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, perm); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}

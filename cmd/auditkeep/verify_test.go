@@ -162,7 +162,7 @@ func TestExportOffline(t *testing.T) {
 			t.Error("rotate-key with a wrong master key succeeded")
 		}
 		ingestN(t, s, tn.ID, 5)
-		if _, errOut, err := runCLI(t, "export", "--db", s.DB, "--tenant", tn.ID.String(), "--out", exp, "--master-key", zeroMaster); err != nil {
+		if _, errOut, err := runCLI(t, "export", "--db", s.DB, "--tenant", tn.ID.String(), "--out", exp, "--force", "--master-key", zeroMaster); err != nil {
 			t.Fatalf("export after rotation: %v\n%s", err, errOut)
 		}
 		keyList, _, _ = runCLI(t, "ledger", "keys", "--db", s.DB)

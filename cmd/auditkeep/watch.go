@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/auditkeep/auditkeep/internal/monitor"
+	"github.com/auditkeep/auditkeep/internal/safefile"
 )
 
 // watch runs the monitor: a round every --interval (or one with --once),
@@ -28,14 +29,14 @@ func (c *VerifyCmd) watch(env *Env) error {
 	}
 	m := monitor.New(monitor.Config{URL: c.Watch, Key: c.Key, Tenant: c.Tenant, VKeys: vkeys, HTTP: &http.Client{Timeout: 30 * time.Second}})
 	if c.State != "" {
-		b, err := os.ReadFile(c.State)
+		b, err := safefile.ReadFile(c.State)
 		switch {
 		case err == nil:
 			if err := m.Resume(b); err != nil {
 				return fmt.Errorf("--state %s: %w", c.State, err)
 			}
 		case !errors.Is(err, os.ErrNotExist):
-			return err
+			return fmt.Errorf("--state: %w", err)
 		}
 	}
 	ctx := env.Ctx
@@ -67,7 +68,7 @@ func (c *VerifyCmd) watch(env *Env) error {
 			}
 			fmt.Fprintf(env.Stdout, "ok %s %s size %d root %s (%s)\n", time.Now().UTC().Format(time.RFC3339), cp.Origin, cp.Size, b64(cp.Root[:]), how)
 			if c.State != "" {
-				if err := writeFileAtomic(c.State, m.Last(), 0o644); err != nil {
+				if err := writeState(c.State, m.Last()); err != nil {
 					return err
 				}
 			}
@@ -81,6 +82,21 @@ func (c *VerifyCmd) watch(env *Env) error {
 		case <-time.After(c.Interval):
 		}
 	}
+}
+
+// writeState replaces the state file whole, so a crash leaves the old
+// state or the new one, never half of one, and never through a symbolic
+// link planted beside it.
+func writeState(path string, data []byte) error {
+	o, err := safefile.NewOutput(path, true)
+	if err != nil {
+		return fmt.Errorf("--state: %w", err)
+	}
+	defer o.Abort()
+	if _, err := o.Write(data); err != nil {
+		return fmt.Errorf("--state: %w", err)
+	}
+	return o.Commit()
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -171,3 +171,46 @@ func swapFromRoot(body []byte) []byte {
 	b, _ := json.Marshal(m)
 	return b
 }
+
+// TestVerifyWatchStateFile: the monitor's state is replaced whole each
+// round, mode 0600, and never written through a symbolic link (its target
+// is left alone, the round fails naming --state).
+func TestVerifyWatchStateFile(t *testing.T) {
+	s := apitest.New(t, "sqlite")
+	key := s.Key(s.Root.ID, "events:read")
+	ingestN(t, s, s.Root.ID, 4)
+	dir := t.TempDir()
+	watch := func(state string) (string, error) {
+		_, errOut, err := runCLI(t, "verify", "--watch", s.URL, "--key", key, "--once", "--state", state)
+		return errOut, err
+	}
+	state := filepath.Join(dir, "state")
+	if errOut, err := watch(state); err != nil {
+		t.Fatalf("round: %v\n%s", err, errOut)
+	}
+	if errOut, err := watch(state); err != nil {
+		t.Fatalf("round resumed from the state: %v\n%s", err, errOut)
+	}
+	if fi, err := os.Lstat(state); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("state file: %v, mode %v, want 0600", err, fi.Mode().Perm())
+	}
+	if b, _ := os.ReadFile(state); !strings.Contains(string(b), "\n4\n") {
+		t.Errorf("state holds %q, want the checkpoint of size 4", b)
+	}
+
+	target := filepath.Join(dir, "target")
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := watch(link); err == nil || !strings.Contains(err.Error(), "--state") {
+		t.Errorf("state through a dangling link: %v, want a refusal naming --state", err)
+	}
+	if _, err := os.Lstat(target); !os.IsNotExist(err) {
+		t.Error("the state was written through a symbolic link")
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 2 {
+		t.Errorf("directory holds %d entries, want the state and the link (no temporary files)", len(ents))
+	}
+}
