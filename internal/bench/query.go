@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/auditkeep/auditkeep/internal/httpapi"
 	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
@@ -74,6 +75,20 @@ func QueryShapes(l *LoadResult) []QueryShape {
 			from := at.Add(time.Duration(rnd(i, 100)) * 7 * 24 * time.Hour)
 			return store.Filter{OccurredFrom: from, OccurredUntil: from.Add(7 * 24 * time.Hour)}
 		})},
+		// The largest request GET /v1/events takes (docs/api.md, "Filter
+		// bounds"): every bound at once, so its SQL and its planning are
+		// the most one request can cost. All of the targets must be
+		// present, so it matches almost nothing; it reads through the
+		// rows of its first target.
+		{"first page, every filter at its bound (128 values)", p99(10 * ms), first(maxFilters)},
+		{"first page, every filter at its bound, acquirer tree", p99(10 * ms), func(i int) *query.Request {
+			return &query.Request{Scope: tree, Filter: maxFilters(i), Sort: newest, Kind: query.Cursor, Limit: 50}
+		}},
+		// Any-of at its bound: 100 actions and 28 label values, most of
+		// them absent, on a filter that matches about half the tenant.
+		{"first page, 100 actions + 28 label values", p99(10 * ms), first(func(i int) store.Filter {
+			return store.Filter{Actions: manyValues("create", 100, i), Labels: map[string][]string{"workflow_name": manyValues(workflows[i%len(workflows)], httpapi.MaxFilters-100, i)}}
+		})},
 		{"first page, acquirer tree (Moyasar)", p99(10 * ms), func(i int) *query.Request {
 			return &query.Request{Scope: tree, Sort: newest, Kind: query.Offset, Page: 1, Limit: 25}
 		}},
@@ -101,6 +116,30 @@ func QueryShapes(l *LoadResult) []QueryShape {
 		}},
 	}
 	return shapes
+}
+
+// maxFilters is a filter at every bound of GET /v1/events at once: 16
+// targets (a kyc case the corpus holds first), 16 action and 16 target type
+// prefixes, 32 values of one label, and the rest of the 128 filter values
+// as actions.
+func maxFilters(i int) store.Filter {
+	f := store.Filter{Labels: map[string][]string{"workflow_name": manyValues(workflows[i%len(workflows)], httpapi.MaxLabelValues/2, i)}}
+	for k := range httpapi.MaxTargets {
+		f.Targets = append(f.Targets, store.TargetRef{Type: "kyc_case", ID: fmt.Sprint((i*httpapi.MaxTargets + k) % kycCases)})
+	}
+	f.ActionPrefixes = manyValues("cre", httpapi.MaxPrefixes, i)
+	f.PrimaryTargetTypePrefixes = manyValues("Mer", httpapi.MaxPrefixes, i)
+	f.Actions = manyValues("create", httpapi.MaxFilters-httpapi.MaxTargets-2*httpapi.MaxPrefixes-httpapi.MaxLabelValues/2, i)
+	return f
+}
+
+// manyValues is n distinct values: first, then values no event holds.
+func manyValues(first string, n, i int) []string {
+	out := []string{first}
+	for k := 1; k < n; k++ {
+		out = append(out, fmt.Sprintf("%s-absent-%d-%d", first, i, k))
+	}
+	return out
 }
 
 // RunQueries measures every shape runs times against the engine.
