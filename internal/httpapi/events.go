@@ -22,6 +22,12 @@ type batchJSON struct {
 }
 
 func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	// No parameter is taken: one a client meant as an option (a dry run,
+	// a tenant) would otherwise be ignored and the events written anyway.
+	if _, err := s.singleParams(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError

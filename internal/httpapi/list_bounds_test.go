@@ -173,6 +173,7 @@ func TestStrictQuery(t *testing.T) {
 			}
 		}
 		for _, tc := range []struct{ method, path string }{
+			{"POST", "/v1/events?dry_run=1"},
 			{"POST", "/v1/admin/tenants?dry_run=1"},
 			{"POST", "/v1/admin/keys?dry_run=1"},
 			{"DELETE", "/v1/admin/keys/" + uuid.NewString() + "?force=1"},
@@ -183,6 +184,9 @@ func TestStrictQuery(t *testing.T) {
 			if r.Status != 400 || e.Error.Field != "dry_run" && e.Error.Field != "force" {
 				t.Errorf("%s %s: %d %s, want 400 naming the parameter", tc.method, tc.path, r.Status, r.Body)
 			}
+		}
+		if n := s.Count(); n != 1 {
+			t.Errorf("%d events stored, want the one ingested before: a refused request wrote", n)
 		}
 		// A ';' percent-encoded is a value like any other.
 		var page struct{ Events []event.JSON }
