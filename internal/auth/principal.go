@@ -22,6 +22,9 @@ type Principal struct {
 	// Tenants may be shared with other requests (the key cache): read them,
 	// never modify them.
 	Tenants []uuid.UUID
+	// AllowIPs is the key's allow-list (empty: any address), which bounds
+	// the lists of the keys it may create. Shared like Scopes.
+	AllowIPs []netip.Prefix
 }
 
 // Has reports whether the key carries scope. events:read implies the
@@ -68,7 +71,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, secret string, addr ne
 	if !Allowed(k.AllowIPs, addr) {
 		return nil, fmt.Errorf("%w: API key not allowed from %s", event.ErrUnauthorized, addr)
 	}
-	return &Principal{KeyID: k.ID, TenantID: k.TenantID, Scopes: k.Scopes, Tenants: e.tenants}, nil
+	return &Principal{KeyID: k.ID, TenantID: k.TenantID, Scopes: k.Scopes, Tenants: e.tenants, AllowIPs: k.AllowIPs}, nil
 }
 
 // key finds the key of hash and the subtree it reaches, from the cache

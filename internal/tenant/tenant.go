@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,6 +168,9 @@ func (s *Service) CreateKey(ctx context.Context, in NewKey) (string, store.Key, 
 	if err != nil {
 		return "", store.Key{}, err
 	}
+	if allow, err = grantAllowList(in.Grantor, in.AllowIPs == nil, allow); err != nil {
+		return "", store.Key{}, err
+	}
 	secret, k, err := auth.NewKey(t.ID, strings.TrimSpace(in.Name), in.Scopes, allow)
 	if err != nil {
 		return "", store.Key{}, err
@@ -173,6 +179,33 @@ func (s *Service) CreateKey(ctx context.Context, in NewKey) (string, store.Key, 
 		return "", store.Key{}, err
 	}
 	return secret, k, nil
+}
+
+// grantAllowList applies the allow-list rule of a key created by grantor:
+// a grantor held to some addresses may not make a key usable from others,
+// or a key stolen along with it, or an admin on another network, could
+// mint its way out of the list. Omitted, the new key inherits the
+// grantor's list; given, every entry must lie inside one of the
+// grantor's; an empty list, which allows every address, is refused. The
+// operator (no grantor) and a grantor without a list are not restricted.
+func grantAllowList(grantor *auth.Principal, omitted bool, allow []netip.Prefix) ([]netip.Prefix, error) {
+	if grantor == nil || len(grantor.AllowIPs) == 0 {
+		return allow, nil
+	}
+	if omitted {
+		return slices.Clone(grantor.AllowIPs), nil
+	}
+	held := strings.Join(auth.FormatAllowList(grantor.AllowIPs), ", ")
+	ok, bad := auth.WithinAllowList(allow, grantor.AllowIPs)
+	switch {
+	case ok:
+		return allow, nil
+	case bad < 0:
+		return nil, &event.FieldError{Field: "allow_ips", Kind: event.ErrForbidden,
+			Message: fmt.Sprintf("an empty list allows every address, more than this key may grant: a key may grant only addresses inside its own allow-list (%s); omit allow_ips to give the new key that list", held)}
+	}
+	return nil, &event.FieldError{Field: "allow_ips[" + strconv.Itoa(bad) + "]", Kind: event.ErrForbidden,
+		Message: fmt.Sprintf("%s is not inside this key's allow-list; a key may grant only addresses inside its own allow-list (%s)", allow[bad], held)}
 }
 
 // DefaultTenant is the name of the tenant made on an empty database.
