@@ -1,13 +1,16 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/auditkeep/auditkeep/internal/event"
+	"github.com/auditkeep/auditkeep/internal/ledger"
 )
 
 // IdemKey is an idempotency key within its tenant.
@@ -60,21 +63,19 @@ type Plan struct {
 	Heads map[uuid.UUID]int64
 	// Added counts the new events of each tenant.
 	Added map[uuid.UUID]int64
-	// NextID is the id after the last one assigned.
-	NextID int64
 }
 
 // PlanAppend assigns ids, seqs and recorded_at to the new events of a group
 // and resolves idempotent replays: against stored events (existing) and
 // against earlier events of the same group. heads holds each tenant's next
-// seq (absent means 0); nextID is the first free id.
-func PlanAppend(reqs []AppendRequest, existing map[IdemKey]event.Event, heads map[uuid.UUID]int64, nextID int64, now time.Time, hashLeaves bool) *Plan {
+// seq (absent means 0); ids are the ids to give the new events in order
+// (nil to only find out how many are new: their ids stay 0).
+func PlanAppend(reqs []AppendRequest, existing map[IdemKey]event.Event, heads map[uuid.UUID]int64, ids []int64, now time.Time, hashLeaves bool) *Plan {
 	p := &Plan{
 		Results: make([]AppendResult, len(reqs)),
 		Start:   heads,
 		Heads:   make(map[uuid.UUID]int64, len(heads)),
 		Added:   map[uuid.UUID]int64{},
-		NextID:  nextID,
 	}
 	for t, n := range heads {
 		p.Heads[t] = n
@@ -103,8 +104,9 @@ func PlanAppend(reqs []AppendRequest, existing map[IdemKey]event.Event, heads ma
 				}
 				inGroup[k] = slot{ri, ei}
 			}
-			e.ID = p.NextID
-			p.NextID++
+			if n := len(p.New); n < len(ids) {
+				e.ID = ids[n]
+			}
 			e.Seq = p.Heads[e.TenantID]
 			p.Heads[e.TenantID]++
 			p.Added[e.TenantID]++
@@ -116,6 +118,115 @@ func PlanAppend(reqs []AppendRequest, existing map[IdemKey]event.Event, heads ma
 		}
 	}
 	return p
+}
+
+// AppendTx is one engine's part of an append: the steps AppendGroup runs
+// in one transaction. Each engine implements it over its own SQL.
+type AppendTx interface {
+	// TenantPKs maps the group's tenants to their keys; unknown ones are
+	// absent. It is the first step, and may run before the transaction
+	// begins.
+	TenantPKs(ctx context.Context, tenants []uuid.UUID) (map[uuid.UUID]int64, error)
+	// LockHeads (the transaction has begun by its end) locks the heads of
+	// the tenants (id → pk) until the
+	// transaction ends, in one fixed order so that writers of overlapping
+	// tenants never wait on each other in a cycle, and returns each
+	// tenant's next seq. Tenants outside the group stay free: their groups
+	// commit in parallel where the engine allows it.
+	LockHeads(ctx context.Context, pks map[uuid.UUID]int64) (map[uuid.UUID]int64, error)
+	// Idempotent finds the stored events that use the keys. It runs under
+	// the head locks, so a key committed by another writer replays.
+	Idempotent(ctx context.Context, pks map[uuid.UUID]int64, keys []IdemKey) (map[IdemKey]event.Event, error)
+	// IDs draws n new event ids, increasing.
+	IDs(ctx context.Context, n int) ([]int64, error)
+	// Tiles reads a tenant's ledger tiles and leaf hashes.
+	Tiles(ctx context.Context, pk int64) ledger.TileSource
+	// Insert writes the plan's events to the log with the tenants' heads,
+	// and the completed tiles.
+	Insert(ctx context.Context, pks map[uuid.UUID]int64, plan *Plan, pend *Pending) error
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context)
+}
+
+// AppendGroup is the append sequence, written once for every engine: it
+// commits a group of requests in one transaction of tx. A request naming
+// an unknown tenant fails alone; idempotent replays are resolved under the
+// head locks; ids, seqs and leaves are planned in memory (PlanAppend); the
+// ledger's right edges (tails) extend in memory and are kept only once the
+// commit succeeded. tails is nil with the ledger off.
+func AppendGroup(ctx context.Context, tx AppendTx, tails *Tails, reqs []AppendRequest) ([]AppendResult, error) {
+	defer tx.Rollback(ctx)
+	pks, err := tx.TenantPKs(ctx, GroupTenants(reqs))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AppendResult, len(reqs))
+	var live []AppendRequest
+	var liveIdx []int
+	for i, r := range reqs {
+		if unknown := unknownTenant(r, pks); unknown != uuid.Nil {
+			out[i].Err = fmt.Errorf("tenant %s: %w", unknown, event.ErrNotFound)
+			continue
+		}
+		live = append(live, r)
+		liveIdx = append(liveIdx, i)
+	}
+	if len(live) == 0 {
+		return out, nil
+	}
+	groupPKs := make(map[uuid.UUID]int64)
+	for _, t := range GroupTenants(live) {
+		groupPKs[t] = pks[t]
+	}
+	heads, err := tx.LockHeads(ctx, groupPKs)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := tx.Idempotent(ctx, groupPKs, IdemKeys(live))
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	plan := PlanAppend(live, existing, heads, nil, now, false)
+	if len(plan.New) > 0 {
+		// Only now, with the count known and a replay-only group ruled
+		// out, are ids drawn.
+		ids, err := tx.IDs(ctx, len(plan.New))
+		if err != nil {
+			return nil, err
+		}
+		plan = PlanAppend(live, existing, heads, ids, now, tails != nil)
+		var pend *Pending
+		if tails != nil {
+			if pend, err = tails.Extend(plan, func(t uuid.UUID, size int64) (*ledger.Tail, error) {
+				return ledger.LoadTail(size, tx.Tiles(ctx, groupPKs[t]))
+			}); err != nil {
+				return nil, err
+			}
+		}
+		if err := tx.Insert(ctx, groupPKs, plan, pend); err != nil {
+			return nil, err
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return nil, err
+		}
+		tails.Commit(pend)
+	} else if err := tx.Commit(ctx); err != nil {
+		return nil, err
+	}
+	for j, i := range liveIdx {
+		out[i] = plan.Results[j]
+	}
+	return out, nil
+}
+
+func unknownTenant(r AppendRequest, pks map[uuid.UUID]int64) uuid.UUID {
+	for i := range r.Events {
+		if _, ok := pks[r.Events[i].TenantID]; !ok {
+			return r.Events[i].TenantID
+		}
+	}
+	return uuid.Nil
 }
 
 // AppendSplitting commits reqs as one group through group. When the group

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -14,95 +13,88 @@ import (
 	"github.com/auditkeep/auditkeep/internal/store"
 )
 
-// Append implements store.Store.
+// Append implements store.Store: the shared sequence (store.AppendGroup)
+// over appendTx.
 func (s *Store) Append(ctx context.Context, reqs []store.AppendRequest) ([]store.AppendResult, error) {
+	var tails *store.Tails
+	if !s.opts.NoLedger {
+		tails = s.tails
+	}
 	return store.AppendSplitting(reqs, func(g []store.AppendRequest) ([]store.AppendResult, error) {
-		return s.appendGroup(ctx, g)
+		return store.AppendGroup(ctx, &appendTx{s: s}, tails, g)
 	})
 }
 
-func (s *Store) appendGroup(ctx context.Context, reqs []store.AppendRequest) ([]store.AppendResult, error) {
-	// Tenants are never deleted, so their pks can be read outside the
-	// transaction (mostly from the cache).
-	pks, err := s.tenantPKs(ctx, store.GroupTenants(reqs))
-	if err != nil {
-		return nil, err
-	}
-	// A request naming an unknown tenant fails alone; the rest go on.
-	out := make([]store.AppendResult, len(reqs))
-	var live []store.AppendRequest
-	var liveIdx []int
-	for i, r := range reqs {
-		if unknown := unknownTenant(r, pks); unknown != uuid.Nil {
-			out[i].Err = fmt.Errorf("tenant %s: %w", unknown, event.ErrNotFound)
-			continue
-		}
-		live = append(live, r)
-		liveIdx = append(liveIdx, i)
-	}
-	if len(live) == 0 {
-		return out, nil
-	}
-	tenants := store.GroupTenants(live)
-	ids := make(map[int64]uuid.UUID, len(tenants))
-	for _, t := range tenants {
-		ids[pks[t]] = t
-	}
+// appendTx is PostgreSQL's part of an append. Its only locks are the heads
+// of the group's tenants: ids come from a sequence, which never waits, so
+// groups of different tenants commit in parallel, from one process or
+// several. Ids therefore do not commit in id order across tenants; within
+// a tenant they do (they are drawn under its head lock), and the index
+// marks are per tenant on seq (store/tail.go).
+type appendTx struct {
+	s  *Store
+	tx pgx.Tx // begun by LockHeads
+}
 
-	tx, err := s.pool.Begin(ctx)
+// TenantPKs runs before the transaction begins: an uncached tenant needs a
+// connection of its own, which a writer already holding one could wait
+// for forever when the pool is spent. Tenants are never deleted, so the
+// pks need no lock.
+func (a *appendTx) TenantPKs(ctx context.Context, tenants []uuid.UUID) (map[uuid.UUID]int64, error) {
+	return a.s.tenantPKs(ctx, tenants)
+}
+
+func (a *appendTx) LockHeads(ctx context.Context, pks map[uuid.UUID]int64) (map[uuid.UUID]int64, error) {
+	tx, err := a.s.pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err)
 	}
-	defer tx.Rollback(ctx)
+	a.tx = tx
+	ids := make(map[int64]uuid.UUID, len(pks))
+	for t, pk := range pks {
+		ids[pk] = t
+	}
+	return lockHeads(ctx, a.tx, ids)
+}
 
-	heads, err := lockHeads(ctx, tx, ids)
+func (a *appendTx) Idempotent(ctx context.Context, pks map[uuid.UUID]int64, keys []store.IdemKey) (map[store.IdemKey]event.Event, error) {
+	ids := make(map[int64]uuid.UUID, len(pks))
+	for t, pk := range pks {
+		ids[pk] = t
+	}
+	return a.s.existingIdem(ctx, a.tx, pks, ids, keys)
+}
+
+func (a *appendTx) IDs(ctx context.Context, n int) ([]int64, error) {
+	rows, err := a.tx.Query(ctx, `SELECT nextval('event_ids') FROM generate_series(1, $1)`, n)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("event ids: %w", translate(err))
 	}
-	// Read under the head locks: any event of these tenants committed
-	// before them is visible now, so a key already used replays.
-	existing, err := s.existingIdem(ctx, tx, pks, ids, store.IdemKeys(live))
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("event ids: %w", translate(err))
 	}
-	now := time.Now()
-	if probe := store.PlanAppend(live, existing, heads, 0, now, false); len(probe.New) == 0 {
-		// Only replays: nothing to write, no id to draw.
-		for j, i := range liveIdx {
-			out[i] = probe.Results[j]
-		}
-		return out, translate(tx.Commit(ctx))
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func (a *appendTx) Tiles(ctx context.Context, pk int64) ledger.TileSource {
+	return tileSource(ctx, a.tx, pk)
+}
+
+func (a *appendTx) Insert(ctx context.Context, pks map[uuid.UUID]int64, plan *store.Plan, pend *store.Pending) error {
+	if err := insert(ctx, a.tx, pks, plan); err != nil {
+		return err
 	}
-	// The counter row stays locked to commit, so ids increase in commit
-	// order across processes. It is taken after the head locks, and every
-	// writer takes them in that order, so writers cannot deadlock.
-	var nextID int64
-	if err := tx.QueryRow(ctx, `SELECT next_id FROM store_head FOR UPDATE`).Scan(&nextID); err != nil {
-		return nil, fmt.Errorf("id counter: %w", translate(err))
+	return insertTiles(ctx, a.tx, pks, pend)
+}
+
+func (a *appendTx) Commit(ctx context.Context) error { return translate(a.tx.Commit(ctx)) }
+
+func (a *appendTx) Rollback(ctx context.Context) {
+	if a.tx != nil {
+		a.tx.Rollback(ctx)
 	}
-	plan := store.PlanAppend(live, existing, heads, nextID, now, !s.opts.NoLedger)
-	var pend *store.Pending
-	if !s.opts.NoLedger {
-		if pend, err = s.tails.Extend(plan, func(t uuid.UUID, size int64) (*ledger.Tail, error) {
-			return ledger.LoadTail(size, tileSource(ctx, tx, pks[t]))
-		}); err != nil {
-			return nil, err
-		}
-	}
-	if err := insert(ctx, tx, pks, plan); err != nil {
-		return nil, err
-	}
-	if err := insertTiles(ctx, tx, pks, pend); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, translate(err)
-	}
-	s.tails.Commit(pend)
-	for j, i := range liveIdx {
-		out[i] = plan.Results[j]
-	}
-	return out, nil
 }
 
 // insertTiles copies the tiles a group completed.
@@ -126,14 +118,6 @@ func insertTiles(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, pend *
 	return nil
 }
 
-func unknownTenant(r store.AppendRequest, pks map[uuid.UUID]int64) uuid.UUID {
-	for i := range r.Events {
-		if _, ok := pks[r.Events[i].TenantID]; !ok {
-			return r.Events[i].TenantID
-		}
-	}
-	return uuid.Nil
-}
 
 // lockHeads creates the missing head rows of the tenants (pk → id) and
 // locks them all, in pk order so two writers never wait on each other in a

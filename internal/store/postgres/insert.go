@@ -21,7 +21,7 @@ var eventCopyColumns = []string{"id", "tenant_pk", "seq", "uuid", "recorded_at",
 // insert writes a plan's new events to the log with COPY, the bulk path,
 // with what cannot be derived from the log (sealed payloads, which erasure
 // removes apart from the event); then, in one round trip, the tenants'
-// heads and the id counter: all an acknowledgement waits for. The query
+// heads: all an acknowledgement waits for. The query
 // indexes follow behind (index.go).
 func insert(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, plan *store.Plan) error {
 	evRows := make([][]any, len(plan.New))
@@ -63,7 +63,6 @@ func insert(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, plan *store
 	b.Queue(`UPDATE tenant_heads h SET next_seq = v.next_seq, live = h.live + v.added
 		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(tenant_pk, next_seq, added)
 		WHERE h.tenant_pk = v.tenant_pk`, hpks, nexts, added)
-	b.Queue(`UPDATE store_head SET next_id = $1`, plan.NextID)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("heads: %w", translate(err))
 	}

@@ -14,79 +14,83 @@ import (
 	"github.com/auditkeep/auditkeep/internal/store"
 )
 
-// Append implements store.Store.
+// Append implements store.Store: the shared sequence (store.AppendGroup)
+// over appendTx.
 func (s *Store) Append(ctx context.Context, reqs []store.AppendRequest) ([]store.AppendResult, error) {
+	var tails *store.Tails
+	if !s.opts.NoLedger {
+		tails = s.tails
+	}
 	return store.AppendSplitting(reqs, func(g []store.AppendRequest) ([]store.AppendResult, error) {
-		return s.appendGroup(ctx, g)
+		tx, err := s.begin(ctx)
+		if err != nil {
+			return nil, translate(err)
+		}
+		return store.AppendGroup(ctx, &appendTx{s: s, tx: tx}, tails, g)
 	})
 }
 
-func (s *Store) appendGroup(ctx context.Context, reqs []store.AppendRequest) ([]store.AppendResult, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer tx.Rollback()
+// appendTx is SQLite's part of an append. The transaction is the single
+// writer's (BEGIN IMMEDIATE), so it holds every tenant's head at once:
+// SQLite has one writer anyway.
+type appendTx struct {
+	s  *Store
+	tx cachedTx
+}
 
-	pks, err := s.tenantPKs(ctx, tx, store.GroupTenants(reqs))
-	if err != nil {
-		return nil, err
-	}
-	// A request naming an unknown tenant fails alone; the rest go on.
-	out := make([]store.AppendResult, len(reqs))
-	var live []store.AppendRequest
-	var liveIdx []int
-	for i, r := range reqs {
-		if unknown := unknownTenant(r, pks); unknown != uuid.Nil {
-			out[i].Err = fmt.Errorf("tenant %s: %w", unknown, event.ErrNotFound)
-			continue
-		}
-		live = append(live, r)
-		liveIdx = append(liveIdx, i)
-	}
+func (a *appendTx) TenantPKs(ctx context.Context, tenants []uuid.UUID) (map[uuid.UUID]int64, error) {
+	return a.s.tenantPKs(ctx, a.tx, tenants)
+}
 
-	existing, err := s.existingIdem(ctx, tx, pks, store.IdemKeys(live))
-	if err != nil {
-		return nil, err
-	}
-	heads := map[uuid.UUID]int64{}
-	for _, t := range store.GroupTenants(live) {
+func (a *appendTx) LockHeads(ctx context.Context, pks map[uuid.UUID]int64) (map[uuid.UUID]int64, error) {
+	heads := make(map[uuid.UUID]int64, len(pks))
+	for t, pk := range pks {
 		var next int64
-		err := tx.QueryRowContext(ctx, `SELECT next_seq FROM tenant_heads WHERE tenant_pk = ?`, pks[t]).Scan(&next)
+		err := a.tx.QueryRowContext(ctx, `SELECT next_seq FROM tenant_heads WHERE tenant_pk = ?`, pk).Scan(&next)
 		if err != nil && err != sql.ErrNoRows {
 			return nil, translate(err)
 		}
 		heads[t] = next
 	}
-	var nextID int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM event_log`).Scan(&nextID); err != nil {
-		return nil, translate(err)
-	}
-	plan := store.PlanAppend(live, existing, heads, nextID, time.Now(), !s.opts.NoLedger)
-	var pend *store.Pending
-	if !s.opts.NoLedger {
-		if pend, err = s.tails.Extend(plan, func(t uuid.UUID, size int64) (*ledger.Tail, error) {
-			return ledger.LoadTail(size, tileSource(ctx, tx, pks[t]))
-		}); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.insert(ctx, tx, pks, plan); err != nil {
-		return nil, err
-	}
-	if err := s.insertTiles(ctx, tx, pks, pend); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, translate(err)
-	}
-	s.tails.Commit(pend)
-	s.afterCommit(ctx)
-	for j, i := range liveIdx {
-		out[i] = plan.Results[j]
-	}
-	return out, nil
+	return heads, nil
 }
+
+func (a *appendTx) Idempotent(ctx context.Context, pks map[uuid.UUID]int64, keys []store.IdemKey) (map[store.IdemKey]event.Event, error) {
+	return a.s.existingIdem(ctx, a.tx, pks, keys)
+}
+
+func (a *appendTx) IDs(ctx context.Context, n int) ([]int64, error) {
+	var next int64
+	if err := a.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM event_log`).Scan(&next); err != nil {
+		return nil, translate(err)
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = next + int64(i)
+	}
+	return ids, nil
+}
+
+func (a *appendTx) Tiles(ctx context.Context, pk int64) ledger.TileSource {
+	return tileSource(ctx, a.tx, pk)
+}
+
+func (a *appendTx) Insert(ctx context.Context, pks map[uuid.UUID]int64, plan *store.Plan, pend *store.Pending) error {
+	if err := a.s.insert(ctx, a.tx, pks, plan); err != nil {
+		return err
+	}
+	return a.s.insertTiles(ctx, a.tx, pks, pend)
+}
+
+func (a *appendTx) Commit(ctx context.Context) error {
+	if err := a.tx.Commit(); err != nil {
+		return translate(err)
+	}
+	a.s.afterCommit(ctx)
+	return nil
+}
+
+func (a *appendTx) Rollback(context.Context) { a.tx.Rollback() }
 
 func (s *Store) insertTiles(ctx context.Context, tx cachedTx, pks map[uuid.UUID]int64, pend *store.Pending) error {
 	if pend == nil {
@@ -100,15 +104,6 @@ func (s *Store) insertTiles(ctx context.Context, tx cachedTx, pks map[uuid.UUID]
 		}
 	}
 	return nil
-}
-
-func unknownTenant(r store.AppendRequest, pks map[uuid.UUID]int64) uuid.UUID {
-	for i := range r.Events {
-		if _, ok := pks[r.Events[i].TenantID]; !ok {
-			return r.Events[i].TenantID
-		}
-	}
-	return uuid.Nil
 }
 
 func (s *Store) existingIdem(ctx context.Context, tx cachedTx, pks map[uuid.UUID]int64, keys []store.IdemKey) (map[store.IdemKey]event.Event, error) {

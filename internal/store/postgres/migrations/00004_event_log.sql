@@ -50,12 +50,28 @@ CREATE TRIGGER event_log_no_truncate BEFORE TRUNCATE ON event_log
 DROP INDEX events_tenant_seq;
 DROP INDEX events_tenant_idem;
 
+-- Ids come from a sequence, which never waits, instead of a counter row
+-- every append locked: appends lock only their tenants' heads, so two
+-- tenants' groups commit in parallel. Ids stay increasing within a tenant
+-- (drawn under its head lock), not across tenants in commit order.
+CREATE SEQUENCE event_ids;
+SELECT setval('event_ids', (SELECT next_id FROM store_head), false);
+DROP TABLE store_head;
+
+GRANT USAGE ON SEQUENCE event_ids TO auditkeep_writer;
 GRANT SELECT, INSERT ON event_log, index_marks TO auditkeep_writer;
 GRANT UPDATE ON index_marks TO auditkeep_writer;
 GRANT DELETE ON events, event_targets, event_labels, tenant_target_types, index_marks TO auditkeep_writer;
 REVOKE UPDATE, DELETE, TRUNCATE ON event_log FROM auditkeep_writer;
 
 -- +goose Down
+CREATE TABLE store_head (
+    one     boolean PRIMARY KEY DEFAULT true CHECK (one),
+    next_id bigint  NOT NULL
+);
+INSERT INTO store_head (one, next_id) VALUES (true, nextval('event_ids'));
+GRANT UPDATE ON store_head TO auditkeep_writer;
+DROP SEQUENCE event_ids;
 REVOKE ALL ON event_log, index_marks FROM auditkeep_writer;
 REVOKE DELETE ON events, event_targets, event_labels, tenant_target_types FROM auditkeep_writer;
 CREATE UNIQUE INDEX events_tenant_idem ON events (tenant_pk, idempotency_key) WHERE idempotency_key IS NOT NULL;
