@@ -118,7 +118,6 @@ func insertTiles(ctx context.Context, tx pgx.Tx, pks map[uuid.UUID]int64, pend *
 	return nil
 }
 
-
 // lockHeads creates the missing head rows of the tenants (pk → id) and
 // locks them all, in pk order so two writers never wait on each other in a
 // cycle. It returns each tenant's next seq.
