@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/auditkeep/auditkeep/internal/bench"
+	"github.com/auditkeep/auditkeep/internal/safefile"
 )
 
 // BenchExtendedFlags select the measurements beyond the ingest table:
@@ -42,15 +43,21 @@ func (c *BenchIngestCmd) profile(engine, measurement string) (func(), error) {
 		}
 		return '-'
 	}, strings.ToLower(measurement))
-	f, err := os.Create(filepath.Join(c.CPUProfile, fmt.Sprintf("%s-%s-%s.pprof", engine, c.Corpus, strings.Trim(slug[:min(len(slug), 40)], "-"))))
+	// A rerun replaces its profiles, but never writes through a link.
+	f, err := safefile.NewOutput(filepath.Join(c.CPUProfile, fmt.Sprintf("%s-%s-%s.pprof", engine, c.Corpus, strings.Trim(slug[:min(len(slug), 40)], "-"))), true)
 	if err != nil {
 		return nil, err
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+		f.Abort()
 		return nil, err
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Commit(); err != nil {
+			fmt.Fprintf(os.Stderr, "cpu profile: %v\n", err)
+		}
+	}, nil
 }
 
 func isPostgres(db string) bool {
