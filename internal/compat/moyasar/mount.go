@@ -99,6 +99,10 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	if pe := parseNone(r.URL.RawQuery, h.d.Query); len(pe) > 0 {
+		h.writeError(w, r, invalidParams(pe))
+		return
+	}
 	// Entry ids are UUIDs; anything else names no entry.
 	raw := r.PathValue("id")
 	id, err := uuid.Parse(raw)
@@ -127,6 +131,10 @@ func (h *handler) subjects(w http.ResponseWriter, r *http.Request) {
 	p, err := h.authenticate(r)
 	if err != nil {
 		h.writeError(w, r, err)
+		return
+	}
+	if pe := parseNone(r.URL.RawQuery, h.d.Query); len(pe) > 0 {
+		h.writeError(w, r, invalidParams(pe))
 		return
 	}
 	types, err := h.d.Read.TargetTypes(r.Context(), p)

@@ -61,6 +61,33 @@ var knownParams = dialect.Params{Known: []dialect.Param{
 	{Name: "sort[field]"}, {Name: "sort[dir]"},
 }}
 
+// noParams is the parameter set of the routes that take none
+// (GET /v1/audit_logs/{id}, /v1/audit_logs/subjects).
+var noParams = dialect.Params{}
+
+// parseNone reads the query string of a route that takes no parameters:
+// unknown ones are ignored as Rails ignores them, but one that cannot be
+// read strictly is refused as on every other route.
+func parseNone(rawQuery string, lim httpx.QueryLimits) paramErrors {
+	if _, err := noParams.Parse(rawQuery, lim); err != nil {
+		return unreadable(err)
+	}
+	return nil
+}
+
+// unreadable names the problem of a query string that cannot be read.
+func unreadable(err error) paramErrors {
+	field, msg := "query", err.Error()
+	var fe *event.FieldError
+	if errors.As(err, &fe) {
+		if fe.Field != "" {
+			field = fe.Field
+		}
+		msg = fe.Message
+	}
+	return paramErrors{field: {msg}}
+}
+
 // parseList reads GET /v1/audit_logs parameters into an engine request
 // scoped to the key's tenants. Every problem is collected so one 422 names
 // them all, but for a query string that cannot be read strictly
@@ -77,16 +104,7 @@ func parseList(rawQuery string, lim httpx.QueryLimits, scope []uuid.UUID) (*quer
 	if err != nil {
 		// The pair that cannot be read may be a known one: skipping it
 		// would widen the answer.
-		field, msg := "query", err.Error()
-		var fe *event.FieldError
-		if errors.As(err, &fe) {
-			if fe.Field != "" {
-				field = fe.Field
-			}
-			msg = fe.Message
-		}
-		pe.add(field, msg)
-		return req, pe
+		return req, unreadable(err)
 	}
 	get := func(name string) (string, bool) {
 		v, ok := q.One(name)

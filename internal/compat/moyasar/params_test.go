@@ -400,3 +400,34 @@ func TestSubjects(t *testing.T) {
 		}
 	})
 }
+
+// The routes that take no parameters still read their query strings
+// strictly: unknown parameters are ignored, one that cannot be read is a
+// 422 naming it, as on the list route.
+func TestUnreadableQueryOnOtherRoutes(t *testing.T) {
+	apitest.EachEngine(t, func(t *testing.T, engine string) {
+		f := paramFixture(t, engine)
+		key := f.Keys["acq"]
+		for _, path := range []string{"/v1/audit_logs/" + m01, "/v1/audit_logs/subjects"} {
+			if r := f.get(key, path+"?utm_source=x"); r.Status != 200 {
+				t.Errorf("%s with an unknown parameter: %d %s", path, r.Status, r.Body)
+			}
+			for q, want := range map[string]string{
+				"utm_source=%zz": "utm_source",
+				"a=1;b=2":        "a",
+				"x%00=1":         "x%00",
+			} {
+				r := f.get(key, path+"?"+q)
+				if r.Status != 422 {
+					t.Errorf("%s?%s: %d %s, want 422", path, q, r.Status, r.Body)
+					continue
+				}
+				var e errorAnswer
+				compattest.DecodeStrict(t, r.Body, &e)
+				if _, ok := e.Errors[want]; !ok || e.Message != "Invalid query parameters" {
+					t.Errorf("%s?%s: %s, want an error naming %s", path, q, r.Body, want)
+				}
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +33,8 @@ func TestTranslate(t *testing.T) {
 		{pg("23505"), event.ErrConflict},
 		{pg("23503"), event.ErrNotFound},
 		{pg("P0001"), event.ErrForbidden},
+		{pg("22021"), event.ErrInvalid},
+		{pg("22P05"), event.ErrInvalid},
 		{pg("08006"), event.ErrUnavailable},
 		{pg("53100"), event.ErrUnavailable},
 		{pg("53300"), event.ErrUnavailable},
@@ -56,6 +59,10 @@ func TestTranslate(t *testing.T) {
 		// The driver error stays reachable for logs.
 		if !errors.Is(got, tc.err) {
 			t.Errorf("translate(%v) lost the driver error", tc.err)
+		}
+		// A 4xx's text may reach a client: it holds none of the driver's.
+		if !errors.Is(got, event.ErrUnavailable) && strings.Contains(got.Error(), "whatever") {
+			t.Errorf("translate(%v).Error() = %q repeats the driver's text", tc.err, got)
 		}
 	}
 }

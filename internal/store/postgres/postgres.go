@@ -143,7 +143,7 @@ func translate(err error) error {
 		return nil
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%w: %w", event.ErrNotFound, err)
+		return store.Edge(event.ErrNotFound, "not found", err)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -152,13 +152,13 @@ func translate(err error) error {
 	if errors.As(err, &pe) {
 		switch code := pe.Code; {
 		case code == "23505": // unique_violation
-			return fmt.Errorf("%w: %w", event.ErrConflict, err)
+			return store.Edge(event.ErrConflict, "conflicts with a stored row", err)
 		case code == "23503": // foreign_key_violation
-			return fmt.Errorf("%w: %w", event.ErrNotFound, err)
+			return store.Edge(event.ErrNotFound, "not found", err)
 		case code == "22021", code == "22P05": // text PostgreSQL cannot hold: invalid UTF-8, NUL
-			return fmt.Errorf("%w: text must be UTF-8 without NUL: %w", event.ErrInvalid, err)
+			return store.Edge(event.ErrInvalid, "text must be UTF-8 without NUL", err)
 		case code == "P0001": // raise_exception: the append-only guards
-			return fmt.Errorf("%w: %w", event.ErrForbidden, err)
+			return store.Edge(event.ErrForbidden, "the ledger guards refuse to change stored rows", err)
 		case strings.HasPrefix(code, "08"), // connection exception
 			strings.HasPrefix(code, "53"),                     // insufficient resources (disk full, too many connections)
 			code == "57P01", code == "57P02", code == "57P03", // server shutting down or starting

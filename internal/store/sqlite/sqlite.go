@@ -187,7 +187,7 @@ func translate(err error) error {
 		return nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%w: %w", event.ErrNotFound, err)
+		return store.Edge(event.ErrNotFound, "not found", err)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -196,11 +196,11 @@ func translate(err error) error {
 	if errors.As(err, &se) {
 		switch code := se.Code(); {
 		case code == 2067 || code == 1555: // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
-			return fmt.Errorf("%w: %w", event.ErrConflict, err)
+			return store.Edge(event.ErrConflict, "conflicts with a stored row", err)
 		case code == 787: // SQLITE_CONSTRAINT_FOREIGNKEY
-			return fmt.Errorf("%w: %w", event.ErrNotFound, err)
+			return store.Edge(event.ErrNotFound, "not found", err)
 		case code&0xff == 19: // other constraints, including the append-only triggers
-			return fmt.Errorf("%w: %w", event.ErrForbidden, err)
+			return store.Edge(event.ErrForbidden, "the ledger guards refuse to change stored rows", err)
 		case code&0xff == 5 || code&0xff == 6 || code&0xff == 10 || code&0xff == 13 || code&0xff == 14 || code&0xff == 8:
 			// BUSY, LOCKED, IOERR, FULL, CANTOPEN, READONLY: try again later.
 			return fmt.Errorf("%w: %w", event.ErrUnavailable, err)
