@@ -167,13 +167,20 @@ func (b *Builder) filters(f *store.Filter, drv driver, sortField store.SortField
 	if f.ActorEmailContains != "" {
 		b.W(" AND e.actor_email ", b.d.ILike, " ").Arg("%" + EscapeLike(f.ActorEmailContains) + "%").W(` ESCAPE '\'`)
 	}
-	if ts := distinctTargets(f.Targets); len(ts) > 0 {
-		// One correlated count over every target, not an EXISTS each: both
-		// planners turn each EXISTS into a semi-join and search the orders
-		// of all of them, which grows exponentially (eight targets over a
-		// scope read tenant by tenant took seconds to plan on either
-		// engine). An aggregate subquery is not flattened: it is planned
-		// once and reads the candidate's own targets by primary key.
+	// A few targets or label keys are an EXISTS each, which the planners
+	// may run as semi-joins. Past maxSemiJoins they are one correlated
+	// count instead: both planners search the orders of every semi-join,
+	// which grows exponentially (eight targets over a scope read tenant by
+	// tenant took seconds to plan on either engine, sixteen minutes); an
+	// aggregate subquery is not flattened, so it is planned once, and it
+	// reads the candidate's own rows by primary key.
+	ts := distinctTargets(f.Targets)
+	if len(ts) <= maxSemiJoins {
+		for _, t := range ts {
+			b.W(" AND EXISTS (SELECT 1 FROM event_targets t WHERE t.tenant_pk = e.tenant_pk AND t.type = ").Arg(t.Type).
+				W(" AND t.target_id = ").Arg(t.ID).W(" AND t.occurred_at = e.occurred_at AND t.event_id = e.id)")
+		}
+	} else {
 		b.W(" AND (SELECT COUNT(*) FROM event_targets t WHERE t.tenant_pk = e.tenant_pk AND t.occurred_at = e.occurred_at AND t.event_id = e.id AND (")
 		for i, t := range ts {
 			if i > 0 {
@@ -183,9 +190,14 @@ func (b *Builder) filters(f *store.Filter, drv driver, sortField store.SortField
 		}
 		b.W(")) = ").Arg(len(ts))
 	}
-	if keys := sortedKeys(f.Labels); len(keys) > 0 {
-		// One correlated count over every key, for the reason targets
-		// have one: an EXISTS per key planned exponentially.
+	keys := sortedKeys(f.Labels)
+	if len(keys) <= maxSemiJoins {
+		for _, k := range keys {
+			b.W(" AND EXISTS (SELECT 1 FROM event_labels l WHERE l.tenant_pk = e.tenant_pk AND l.key = ").Arg(k).W(" AND ")
+			In(b, "l.value", f.Labels[k])
+			b.W(" AND l.occurred_at = e.occurred_at AND l.event_id = e.id)")
+		}
+	} else {
 		b.W(" AND (SELECT COUNT(DISTINCT l.key) FROM event_labels l WHERE l.tenant_pk = e.tenant_pk AND l.occurred_at = e.occurred_at AND l.event_id = e.id AND (")
 		for i, k := range keys {
 			if i > 0 {
@@ -198,6 +210,10 @@ func (b *Builder) filters(f *store.Filter, drv driver, sortField store.SortField
 		b.W(")) = ").Arg(len(keys))
 	}
 }
+
+// maxSemiJoins is the most targets, and label keys, written as an EXISTS
+// each; more are one correlated count (see filters).
+const maxSemiJoins = 2
 
 // distinctTargets is ts without repeats: an event holds each target once,
 // so a count of matches equals the number of distinct ones asked for.
