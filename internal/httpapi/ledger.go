@@ -24,12 +24,12 @@ import (
 // ledgerParams names the query parameters of each ledger route. The
 // OpenAPI document lists the same; a test keeps the two in step.
 var ledgerParams = map[string][]string{
-	"GET /v1/ledger/checkpoint":        {"tenant"},
+	"GET /v1/ledger/checkpoint":        {"tenant", "fresh"},
 	"GET /v1/ledger/checkpoints":       {"tenant", "size", "after", "limit"},
-	"GET /v1/ledger/proof/inclusion":   {"tenant", "seq", "event", "size"},
+	"GET /v1/ledger/proof/inclusion":   {"tenant", "seq", "event", "size", "fresh"},
 	"GET /v1/ledger/proof/consistency": {"tenant", "from", "to"},
 	"GET /v1/ledger/keys":              {},
-	"GET /v1/ledger/export":            {"tenant", "size"},
+	"GET /v1/ledger/export":            {"tenant", "size", "fresh"},
 }
 
 // LedgerParams returns the query parameters of each ledger route, by
@@ -79,7 +79,7 @@ func (s *Server) ledgerQuery(r *http.Request, p *auth.Principal) (ledgerRequest,
 		}
 		lr.tenant = t.ID
 	}
-	return lr, nil
+	return lr, s.freshen(r, lr)
 }
 
 // int reads the integer parameter name, which must be at least min; ok is
@@ -106,8 +106,8 @@ func parseDecimal(v string) (int64, error) {
 	return strconv.ParseInt(v, 10, 64)
 }
 
-// GET /v1/ledger/checkpoint: the latest signed checkpoint, signed now if
-// the log has outgrown the latest one.
+// GET /v1/ledger/checkpoint: the latest signed checkpoint, once it covers
+// every event committed before the request (see notary.Checkpoint).
 func (s *Server) ledgerCheckpoint(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	lr, err := s.ledgerQuery(r, p)
 	if err != nil {
