@@ -41,11 +41,22 @@ func (c *ReindexCmd) Run(env *Env) error {
 			return fmt.Errorf("after %d events: %w", total, err)
 		}
 		if n == 0 {
-			break
+			// Nothing folded: done, or a running service's indexer holds
+			// the batch (PostgreSQL lets one fold at a time) and shares the
+			// work.
+			left, err := st.Lag(env.Ctx)
+			if err != nil {
+				return err
+			}
+			if left.Events == 0 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+			continue
 		}
 		total += int64(n)
 		fmt.Fprintf(env.Stdout, "indexed %d of %d\n", total, lag.Events)
 	}
-	fmt.Fprintf(env.Stdout, "reindexed %d events in %s\n", total, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(env.Stdout, "reindexed %d events in %s (%d of them by this command)\n", lag.Events, time.Since(start).Round(time.Millisecond), total)
 	return nil
 }

@@ -18,9 +18,9 @@ import (
 // the target's key, which touches each index page once per batch instead
 // of once per acknowledged group.
 
-// indexerLock is the advisory lock key that lets one indexer at a time run
-// on a database, whichever serve process it belongs to ("auditkp" in
-// ASCII).
+// indexerLock is the advisory lock key that lets one indexer at a time
+// fold on a database, whichever serve process it belongs to ("auditkp" in
+// ASCII); ClearIndex waits for it.
 const indexerLock = 0x61756469746b70
 
 const lagging = `SELECT h.tenant_pk, COALESCE(m.next_seq, 0), h.next_seq FROM tenant_heads h
@@ -80,8 +80,14 @@ func (s *Store) IndexBatch(ctx context.Context, max int) (int, error) {
 		return 0, translate(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(indexerLock)); err != nil {
+	// Another process's indexer folding now makes this one's batch
+	// unnecessary, not late: skip it rather than wait holding a connection.
+	var mine bool
+	if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, int64(indexerLock)).Scan(&mine); err != nil {
 		return 0, fmt.Errorf("indexer lock: %w", translate(err))
+	}
+	if !mine {
+		return 0, nil
 	}
 	marks, err := lagMarks(ctx, tx, lagging)
 	if err != nil {
