@@ -9,6 +9,7 @@ import (
 
 	"github.com/auditkeep/auditkeep/internal/event"
 	"github.com/auditkeep/auditkeep/internal/store"
+	"github.com/auditkeep/auditkeep/internal/store/sqlbuild"
 )
 
 // The derived tables (events, event_targets, event_labels,
@@ -51,7 +52,8 @@ func lagMarks(ctx context.Context, q querier, sql string, args ...any) ([]mark, 
 }
 
 var indexStatements = []string{
-	`INSERT INTO events SELECT * FROM event_log WHERE tenant_pk = $1 AND seq >= $2 AND seq < $3 ORDER BY id`,
+	`INSERT INTO events (` + sqlbuild.IndexedColumns + `) SELECT ` + sqlbuild.IndexedFromLog + ` FROM event_log
+		WHERE tenant_pk = $1 AND seq >= $2 AND seq < $3 ORDER BY id`,
 	// An event may name one target twice; the index row is one.
 	`INSERT INTO event_targets (tenant_pk, type, target_id, occurred_at, event_id)
 		SELECT DISTINCT l.tenant_pk, j->>'type', j->>'id', l.occurred_at, l.id

@@ -103,6 +103,17 @@ var timeIndexed = map[string]bool{
 	"e.uuid": true, // unique: one row, whose order is trivially right
 }
 
+// Sparse are the columns that the derived events table stores as NULL when
+// the event leaves them empty, with partial indexes (WHERE col IS NOT
+// NULL): most events leave most of them empty, and an empty value then
+// takes no index entry. An equality on a bound parameter implies NOT NULL
+// on both engines, so the partial index still serves col = ?; "equals
+// empty" is col IS NULL, checked on the rows another index yields.
+var Sparse = map[string]bool{
+	"e.external_ref": true, "e.actor_id": true, "e.subject_id": true,
+	"e.request_id": true, "e.session_id": true, "e.target_id": true,
+}
+
 // filters writes the predicates of f except its time bounds, each preceded
 // by " AND ". Event columns are qualified with e. A one-value filter may use
 // its own index when that index yields the page's order (timeIndexed ones
@@ -153,10 +164,27 @@ func (b *Builder) filters(f *store.Filter, drv driver, sortField store.SortField
 		{"e.target_type", f.PrimaryTargetTypes},
 		{"e.target_id", f.PrimaryTargetIDs},
 	} {
-		if len(c.vals) > 0 {
+		if len(c.vals) == 0 {
+			continue
+		}
+		if !Sparse[c.col] || !slices.Contains(c.vals, "") {
 			b.W(" AND ")
 			In(b, col(c.col, len(c.vals)), c.vals)
+			continue
 		}
+		// A sparse column holds NULL for an empty value (see Sparse).
+		var set []string
+		for _, v := range c.vals {
+			if v != "" {
+				set = append(set, v)
+			}
+		}
+		b.W(" AND (")
+		if len(set) > 0 {
+			In(b, b.d.noIndex(c.col), set)
+			b.W(" OR ")
+		}
+		b.W(b.d.noIndex(c.col), " IS NULL)")
 	}
 	if len(f.Levels) > 0 {
 		b.W(" AND ")
@@ -342,3 +370,16 @@ func SortColumn(f store.SortField) string {
 	}
 	return "e.occurred_at"
 }
+
+// IndexedColumns are the columns of the derived events table: only what a
+// filter, a sort or a page's key query reads. A page's event columns come
+// from the log (Find), so the derived table keeps no bodies.
+const IndexedColumns = `id, tenant_pk, uuid, occurred_at, category, action, action_type, status, level,
+	actor_type, actor_id, actor_email, target_type, target_id, subject_type, subject_id,
+	external_ref, context, request_id, session_id, channel, source`
+
+// IndexedFromLog selects IndexedColumns from an event_log row, the Sparse
+// ones NULL where empty.
+const IndexedFromLog = `id, tenant_pk, uuid, occurred_at, category, action, action_type, status, level,
+	actor_type, NULLIF(actor_id, ''), actor_email, target_type, NULLIF(target_id, ''), subject_type, NULLIF(subject_id, ''),
+	NULLIF(external_ref, ''), context, NULLIF(request_id, ''), NULLIF(session_id, ''), channel, source`

@@ -129,11 +129,8 @@ func (s *Store) existingIdem(ctx context.Context, tx cachedTx, pks map[uuid.UUID
 	return out, nil
 }
 
-// insertLog and insertEvent write the same columns to the log and to the
-// derived events table (index.go).
+// insertLog writes one event to the log.
 const insertLog = `INSERT INTO event_log (` + rowColumns + `) VALUES (` + rowParams + `)`
-
-const insertEvent = `INSERT INTO events (` + rowColumns + `) VALUES (` + rowParams + `)`
 
 const rowColumns = `id, tenant_pk, seq, uuid, recorded_at, occurred_at, idempotency_key,
 	category, action, action_type, status, level, summary, details,

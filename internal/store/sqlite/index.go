@@ -66,7 +66,7 @@ func (s *Store) IndexBatch(ctx context.Context, max int) (int, error) {
 		}
 		to := min(m.to, m.from+int64(max-n))
 		for _, q := range []string{
-			`INSERT INTO events (` + rowColumns + `) SELECT ` + rowColumns + ` FROM event_log
+			`INSERT INTO events (` + sqlbuild.IndexedColumns + `) SELECT ` + sqlbuild.IndexedFromLog + ` FROM event_log
 				WHERE tenant_pk = ? AND seq >= ? AND seq < ? ORDER BY id`,
 			// An event may name one target twice; the index row is one.
 			`INSERT OR IGNORE INTO event_targets (tenant_pk, type, target_id, occurred_at, event_id)
