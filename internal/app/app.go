@@ -152,6 +152,7 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	authn := &auth.Authenticator{Store: st}
 	if !cfg.NoKeyCache {
 		authn.Cache = auth.NewKeyCache(cfg.KeyCache)
+		authn.Cache.Register(reg)
 		a.watching = make(chan struct{})
 		go func() {
 			defer close(a.watching)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/auditkeep/auditkeep/internal/store"
 )
@@ -51,6 +52,9 @@ type KeyCache struct {
 	unknown *lru[struct{}]
 
 	lookups chan struct{} // a slot per database lookup in flight
+
+	hits, misses prometheus.Counter
+	trustedGauge prometheus.Gauge
 }
 
 type cachedKey struct {
@@ -76,7 +80,22 @@ func NewKeyCache(cfg CacheConfig) *KeyCache {
 		cfg.Lookups = 8
 	}
 	return &KeyCache{cfg: cfg, now: time.Now, known: newLRU[cachedKey](cfg.Size), unknown: newLRU[struct{}](cfg.UnknownSize),
-		lookups: make(chan struct{}, cfg.Lookups)}
+		lookups: make(chan struct{}, cfg.Lookups),
+		hits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "auditkeep_key_cache_hits_total", Help: "API key lookups answered from the cache (known and unknown keys).",
+		}),
+		misses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "auditkeep_key_cache_misses_total", Help: "API key lookups that read the database.",
+		}),
+		trustedGauge: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "auditkeep_key_cache_trusted", Help: "1 while the key cache hears the store's changes and is used; 0 while it is off (listener lost).",
+		}),
+	}
+}
+
+// Register adds the cache's metrics to reg.
+func (c *KeyCache) Register(reg prometheus.Registerer) {
+	reg.MustRegister(c.hits, c.misses, c.trustedGauge)
 }
 
 // acquire takes a lookup slot, or fails when ctx ends first.
@@ -118,6 +137,11 @@ func (c *KeyCache) setTrusted(ok bool) {
 	defer c.mu.Unlock()
 	c.gen++
 	c.trusted = ok
+	if ok {
+		c.trustedGauge.Set(1)
+	} else {
+		c.trustedGauge.Set(0)
+	}
 	c.known.clear()
 	c.unknown.clear()
 }
@@ -128,16 +152,20 @@ func (c *KeyCache) lookup(hash []byte) (e cachedKey, found, unknown bool, gen ui
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.trusted {
+		c.misses.Inc()
 		return e, false, false, c.gen
 	}
 	now := c.now()
 	h := string(hash)
 	if e, ok := c.known.get(h, now); ok {
+		c.hits.Inc()
 		return e, true, false, c.gen
 	}
 	if _, ok := c.unknown.get(h, now); ok {
+		c.hits.Inc()
 		return e, false, true, c.gen
 	}
+	c.misses.Inc()
 	return e, false, false, c.gen
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
 	"github.com/auditkeep/auditkeep/internal/app"
@@ -265,5 +266,28 @@ func TestKeyCacheBoundsLookups(t *testing.T) {
 	wg.Wait()
 	if m := f.st.most.Load(); m > 2 {
 		t.Errorf("%d lookups at once, want at most 2", m)
+	}
+}
+
+// TestKeyCacheMetrics: hits, misses and whether the cache is in use are
+// exported, so an operator can see it work.
+func TestKeyCacheMetrics(t *testing.T) {
+	t.Parallel()
+	f := setup(t, "sqlite", auth.CacheConfig{TTL: time.Hour})
+	reg := prometheus.NewRegistry()
+	f.authn.Cache.Register(reg)
+	f.mustAuth(t)
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			got[mf.GetName()] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	if got["auditkeep_key_cache_hits_total"] < 1 || got["auditkeep_key_cache_misses_total"] < 1 || got["auditkeep_key_cache_trusted"] != 1 {
+		t.Errorf("metrics %v", got)
 	}
 }
