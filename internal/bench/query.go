@@ -119,7 +119,7 @@ func QueryShapes(l *LoadResult) []QueryShape {
 }
 
 // maxFilters is a filter at every bound of GET /v1/events at once: 16
-// targets (a kyc case the corpus holds first), 16 action and 16 target type
+// targets (a kyc case the corpus holds first), 8 action and 8 target type
 // prefixes, 32 values of one label, and the rest of the 128 filter values
 // as actions.
 func maxFilters(i int) store.Filter {
@@ -127,9 +127,9 @@ func maxFilters(i int) store.Filter {
 	for k := range httpapi.MaxTargets {
 		f.Targets = append(f.Targets, store.TargetRef{Type: "kyc_case", ID: fmt.Sprint((i*httpapi.MaxTargets + k) % kycCases)})
 	}
-	f.ActionPrefixes = manyValues("cre", httpapi.MaxPrefixes, i)
-	f.PrimaryTargetTypePrefixes = manyValues("Mer", httpapi.MaxPrefixes, i)
-	f.Actions = manyValues("create", httpapi.MaxFilters-httpapi.MaxTargets-2*httpapi.MaxPrefixes-httpapi.MaxLabelValues/2, i)
+	f.ActionPrefixes = manyValues("cre", httpapi.MaxPrefixes/2, i)
+	f.PrimaryTargetTypePrefixes = manyValues("Mer", httpapi.MaxPrefixes/2, i)
+	f.Actions = manyValues("create", httpapi.MaxFilters-httpapi.MaxTargets-httpapi.MaxPrefixes-httpapi.MaxLabelValues/2, i)
 	return f
 }
 

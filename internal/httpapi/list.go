@@ -295,8 +295,10 @@ const (
 	// MaxTargets is the most target= values: each is a lookup the
 	// matching events must all pass.
 	MaxTargets = 16
-	// MaxPrefixes is the most values of a prefix filter (action_prefix,
-	// target.type_prefix): each is a range of its own.
+	// MaxPrefixes is the most prefix values (action_prefix and
+	// target.type_prefix together): each is a range of its own, and
+	// SQLite's planner weighs a list of them at a cost that grows with
+	// the square of its length.
 	MaxPrefixes = 16
 	// MaxLabelKeys is the most label keys (label.KEY parameters).
 	MaxLabelKeys = 8
@@ -316,7 +318,7 @@ const maxParamBytes = 4096
 func parseList(q httpx.Query) (*query.Request, []string, error) {
 	l := &listing{req: &query.Request{Kind: query.Cursor, Limit: 50, Sort: query.Sort{Desc: true}}}
 	names, values := q.Grouped()
-	filters, labels, labelKeys := 0, 0, 0
+	filters, labels, labelKeys, prefixes := 0, 0, 0, 0
 	for _, name := range names {
 		vals := values[name]
 		for _, v := range vals {
@@ -352,6 +354,11 @@ func parseList(q httpx.Query) (*query.Request, []string, error) {
 			return nil, nil, event.Invalid(name, "must be given once")
 		case p.multi && len(vals) > max:
 			return nil, nil, event.Invalid(name, "takes at most %d values in one request", max)
+		}
+		if name == "action_prefix" || name == "target.type_prefix" {
+			if prefixes += len(vals); prefixes > MaxPrefixes {
+				return nil, nil, event.Invalid(name, "is past the limit of %d prefix values in one request, action_prefix and target.type_prefix together", MaxPrefixes)
+			}
 		}
 		if isFilter(name) {
 			if filters += len(vals); filters > MaxFilters {

@@ -110,16 +110,17 @@ func TestListFilterBounds(t *testing.T) {
 		// Every filter together: the request with the most SQL each branch
 		// can carry (prefixes and targets cost two variables each).
 		worst := strings.Join([]string{
-			repeatParam("action_prefix", httpapi.MaxPrefixes),
-			repeatParam("target.type_prefix", httpapi.MaxPrefixes),
+			repeatParam("action_prefix", httpapi.MaxPrefixes/2),
+			repeatParam("target.type_prefix", httpapi.MaxPrefixes/2),
 			repeatParam("target", httpapi.MaxTargets),
 			repeatParam("label.workflow_name", httpapi.MaxLabelValues/2),
-			repeatParam("action", httpapi.MaxFilters-2*httpapi.MaxPrefixes-httpapi.MaxTargets-httpapi.MaxLabelValues/2),
+			repeatParam("action", httpapi.MaxFilters-httpapi.MaxPrefixes-httpapi.MaxTargets-httpapi.MaxLabelValues/2),
 		}, "&")
 		ok(worst)
 		ok(worst + "&count=exact")
 		ok(worst + "&sort=actor.type")
 		refused(worst+"&category=x", "category")
+		refused(repeatParam("action_prefix", httpapi.MaxPrefixes/2)+"&"+repeatParam("target.type_prefix", httpapi.MaxPrefixes/2+1), "target.type_prefix")
 		refused(repeatParam("action", httpapi.MaxFilterValues)+"&"+repeatParam("category", httpapi.MaxFilters-httpapi.MaxFilterValues+1), "category")
 	})
 }
@@ -218,5 +219,50 @@ func TestQueryLimitsConfigured(t *testing.T) {
 		if r.Status != tc.status {
 			t.Errorf("%s: %d %s, want %d", tc.path, r.Status, r.Body, tc.status)
 		}
+	}
+}
+
+// BenchmarkFilterBounds times GET /v1/events at its filter bounds for a key
+// whose scope is read tenant by tenant (64 tenants), where every filter is
+// repeated in each tenant's branch and planning costs the most: the
+// targets at their bound, and every bound at once. docs/BENCHMARKS.md,
+// "Filter bounds".
+func BenchmarkFilterBounds(b *testing.B) {
+	for _, engine := range apitest.Engines {
+		b.Run(engine, func(b *testing.B) {
+			s := apitest.New(b, engine)
+			top := s.Tenant("Top", "acquirer", "top", uuid.Nil)
+			for i := range sqlbuild.MaxUnionTenants - 1 {
+				s.Tenant(fmt.Sprintf("Shop %d", i), "merchant", fmt.Sprintf("shop-%d", i), top.ID)
+			}
+			key := s.Key(top.ID, "events:read", "events:write")
+			s.Ingest(key, map[string]any{"action": "v1", "targets": []map[string]any{{"type": "kyc_case", "id": "0"}}})
+			for name, q := range map[string]string{
+				"16 targets": repeatParam("target", httpapi.MaxTargets),
+				"8 targets":  repeatParam("target", 8),
+				"8 label keys": func() string {
+					var ks []string
+					for i := range httpapi.MaxLabelKeys {
+						ks = append(ks, fmt.Sprintf("label.k%d=v", i))
+					}
+					return strings.Join(ks, "&")
+				}(),
+				"every bound": strings.Join([]string{
+					repeatParam("action_prefix", httpapi.MaxPrefixes/2),
+					repeatParam("target.type_prefix", httpapi.MaxPrefixes/2),
+					repeatParam("target", httpapi.MaxTargets),
+					repeatParam("label.workflow_name", httpapi.MaxLabelValues/2),
+					repeatParam("action", httpapi.MaxFilters-httpapi.MaxPrefixes-httpapi.MaxTargets-httpapi.MaxLabelValues/2),
+				}, "&"),
+			} {
+				b.Run(strings.ReplaceAll(name, " ", "_"), func(b *testing.B) {
+					for b.Loop() {
+						if r := s.Do("GET", "/v1/events?"+q, key, nil); r.Status != 200 {
+							b.Fatalf("%d %s", r.Status, r.Body)
+						}
+					}
+				})
+			}
+		})
 	}
 }
