@@ -117,6 +117,9 @@ func ParseQuery(raw string, lim QueryLimits) (Query, error) {
 		if nameErr != nil || !event.ValidText(name) {
 			field = rawName
 		}
+		if field == "" {
+			field = QueryParam
+		}
 		if len(q) == lim.MaxParams {
 			return nil, event.Invalid(field, "is past the limit of %d parameters in one query string", lim.MaxParams)
 		}

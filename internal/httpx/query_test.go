@@ -61,6 +61,8 @@ func TestParseQueryRefuses(t *testing.T) {
 		{"%FF=1", "%FF"},
 		{"a=%ED%A0%80", "a"}, // a UTF-16 surrogate, which UTF-8 may not encode
 		{"=1", QueryParam},
+		{"=;", QueryParam}, // found by FuzzListQuery
+		{"=%zz", QueryParam},
 		{"a=1&=", QueryParam},
 		{many, "b"},
 		{"a=" + strings.Repeat("x", DefaultMaxQueryBytes), QueryParam},
@@ -130,8 +132,8 @@ func FuzzParseQuery(f *testing.F) {
 		q, err := ParseQuery(raw, QueryLimits{})
 		if err != nil {
 			var fe *event.FieldError
-			if !errors.As(err, &fe) || !errors.Is(err, event.ErrInvalid) {
-				t.Fatalf("%q: %v is not an invalid-field error", raw, err)
+			if !errors.As(err, &fe) || !errors.Is(err, event.ErrInvalid) || fe.Field == "" {
+				t.Fatalf("%q: %v is not an invalid-field error naming a parameter", raw, err)
 			}
 			return
 		}
