@@ -11,7 +11,8 @@ import (
 )
 
 // TestFileModes: the database and the -wal and -shm files SQLite makes
-// beside it are 0600 whatever the umask lets through.
+// beside it (the index file and its own) are 0600 whatever the umask lets
+// through.
 func TestFileModes(t *testing.T) {
 	// The umask is the process's: not parallel, and set to the usual
 	// 022, under which SQLite alone would make 0644 files.
@@ -26,7 +27,7 @@ func TestFileModes(t *testing.T) {
 	if _, err := st.Secret(context.Background(), "x", func() ([]byte, error) { return []byte("y"), nil }); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-index", path + "-index-wal", path + "-index-shm"} {
 		fi, err := os.Lstat(p)
 		if err != nil {
 			t.Fatal(err)

@@ -48,9 +48,11 @@ func lagMarks(ctx context.Context, q rowsQuerier, query string, args ...any) ([]
 	return out, translate(rows.Err())
 }
 
-// IndexBatch implements store.Indexer.
+// IndexBatch implements store.Indexer. It runs on the index file's
+// connection: reading the log takes only a read snapshot of it, so group
+// commits go on meanwhile.
 func (s *Store) IndexBatch(ctx context.Context, max int) (int, error) {
-	tx, err := s.begin(ctx)
+	tx, err := s.beginIndex(ctx)
 	if err != nil {
 		return 0, translate(err)
 	}
@@ -97,7 +99,6 @@ func (s *Store) IndexBatch(ctx context.Context, max int) (int, error) {
 	if err := tx.Commit(); err != nil {
 		return 0, translate(err)
 	}
-	s.afterCommit(ctx)
 	return n, nil
 }
 
@@ -123,7 +124,7 @@ func (s *Store) Lag(ctx context.Context) (store.Lag, error) {
 
 // ClearIndex implements store.Indexer.
 func (s *Store) ClearIndex(ctx context.Context) error {
-	tx, err := s.begin(ctx)
+	tx, err := s.beginIndex(ctx)
 	if err != nil {
 		return translate(err)
 	}
@@ -147,19 +148,30 @@ func (s *Store) snapshot(ctx context.Context) (cachedTx, error) {
 }
 
 // tail reads the not-yet-indexed events of the tenants (pks), in the
-// snapshot of tx.
+// snapshot of tx. The marks are read first, alone: that statement starts
+// the index file's snapshot, and the log's starts after it, so every event
+// the index holds is in the log's snapshot too (a page joins the log for
+// its rows) and the tail, seq ≥ mark, starts where the index ends.
 func (s *Store) tail(ctx context.Context, tx cachedTx, pks []int64) ([]event.Event, error) {
-	b := sqlbuild.New(dialect).W(`SELECT h.tenant_pk, COALESCE(m.next_seq, 0), h.next_seq FROM tenant_heads h
-		LEFT JOIN index_marks m ON m.tenant_pk = h.tenant_pk WHERE `)
-	sqlbuild.In(b, "h.tenant_pk", pks)
-	b.W(` AND h.next_seq > COALESCE(m.next_seq, 0)`)
-	marks, err := lagMarks(ctx, tx, b.SQL(), b.Args()...)
-	if err != nil || len(marks) == 0 {
+	b := sqlbuild.New(dialect).W(`SELECT tenant_pk, next_seq FROM index_marks WHERE `)
+	sqlbuild.In(b, "tenant_pk", pks)
+	marks, err := pkSeqs(ctx, tx, b)
+	if err != nil {
+		return nil, err
+	}
+	b = sqlbuild.New(dialect).W(`SELECT tenant_pk, next_seq FROM tenant_heads WHERE `)
+	sqlbuild.In(b, "tenant_pk", pks)
+	heads, err := pkSeqs(ctx, tx, b)
+	if err != nil {
 		return nil, err
 	}
 	var out []event.Event
-	for _, m := range marks {
-		rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM event_log e WHERE e.tenant_pk = ? AND e.seq >= ?`, m.pk, m.from)
+	for pk, head := range heads {
+		from := marks[pk]
+		if head <= from {
+			continue
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM event_log e WHERE e.tenant_pk = ? AND e.seq >= ?`, pk, from)
 		if err != nil {
 			return nil, translate(err)
 		}
@@ -177,4 +189,22 @@ func (s *Store) tail(ctx context.Context, tx cachedTx, pks []int64) ([]event.Eve
 		}
 	}
 	return out, nil
+}
+
+// pkSeqs runs a query of (tenant pk, seq) rows.
+func pkSeqs(ctx context.Context, tx cachedTx, b *sqlbuild.Builder) (map[int64]int64, error) {
+	rows, err := tx.QueryContext(ctx, b.SQL(), b.Args()...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var pk, seq int64
+		if err := rows.Scan(&pk, &seq); err != nil {
+			return nil, translate(err)
+		}
+		out[pk] = seq
+	}
+	return out, translate(rows.Err())
 }

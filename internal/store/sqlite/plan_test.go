@@ -26,7 +26,7 @@ func TestQueryPlans(t *testing.T) {
 	}
 	defer st.Close()
 	big, tree := storetest.LoadPlanCorpus(t, st, 30000)
-	if _, err := st.writer.ExecContext(ctx, "ANALYZE"); err != nil {
+	if err := st.Analyze(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, sh := range storetest.Shapes(big, tree) {

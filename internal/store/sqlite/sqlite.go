@@ -49,6 +49,7 @@ type Store struct {
 	path   string
 	opts   Options
 	writer *stmtDB // exactly one connection: SQLite has one writer anyway
+	index  *stmtDB // the index file's one writer, the indexer's (indexfile.go)
 	reader *stmtDB
 	ckpt   *checkpointer
 
@@ -105,19 +106,24 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.writer.Close()
 		return nil, err
 	}
-	rdb, err := sql.Open("sqlite", dsn(path, "deferred", append(pragmas, "query_only(1)", "cache_size(-16384)")))
-	if err != nil {
+	// Readers attach the index file, which openIndex then brings up to
+	// date (it reads the log's secrets through them). It holds what the
+	// events hold, so it is made private like the log.
+	if err := createFile(s.IndexPath()); err != nil {
 		s.writer.Close()
+		return nil, err
+	}
+	s.reader = newStmtDB(openAttaching(dsn(path, "deferred", append(pragmas, "query_only(1)", "cache_size(-16384)")), s.IndexPath(), "idx"))
+	s.reader.SetMaxOpenConns(opts.Readers)
+	s.reader.SetMaxIdleConns(opts.Readers)
+	if err := s.openIndex(ctx, pragmas); err != nil {
+		s.Close()
 		return nil, err
 	}
 	if s.ckpt, err = startCheckpointer(path, pragmas); err != nil {
-		s.writer.Close()
-		rdb.Close()
+		s.Close()
 		return nil, err
 	}
-	s.reader = newStmtDB(rdb)
-	s.reader.SetMaxOpenConns(opts.Readers)
-	s.reader.SetMaxIdleConns(opts.Readers)
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -173,6 +179,10 @@ func (s *Store) Close() error {
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.stop())
 	}
+	if s.index != nil {
+		_, _ = s.index.Exec("PRAGMA main.wal_checkpoint(TRUNCATE)")
+		errs = append(errs, s.index.Close())
+	}
 	if s.writer != nil {
 		// Fold the WAL back into the main file so a copied database is whole.
 		_, _ = s.writer.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -217,6 +227,13 @@ func (s *Store) Analyze(ctx context.Context) error {
 	if _, err := s.writer.ExecContext(ctx, "PRAGMA analysis_limit = 20000"); err != nil {
 		return translate(err)
 	}
-	_, err := s.writer.ExecContext(ctx, "ANALYZE")
+	if _, err := s.writer.ExecContext(ctx, "ANALYZE"); err != nil {
+		return translate(err)
+	}
+	// The query indexes are in the index file.
+	if _, err := s.index.ExecContext(ctx, "PRAGMA main.analysis_limit = 20000"); err != nil {
+		return translate(err)
+	}
+	_, err := s.index.ExecContext(ctx, "ANALYZE main")
 	return translate(err)
 }
