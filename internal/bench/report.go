@@ -110,8 +110,12 @@ func WriteExtended(w io.Writer, title string, x Extended) {
 			fmtDur(s.Elapsed.Round(time.Second)), s.IndexRate, s.PerSec, s.MaxLag, s.EndLag, bounded)
 	}
 	if f := x.FirstPage; f != nil {
-		fmt.Fprintf(w, "| first page (GET /v1/events) under ingest | p99 %s | p50 %s over %d reads; ingest %.0f events/s (p99 %s per request) |\n",
-			fmtDur(f.P99), fmtDur(f.P50), f.Reads, f.IngestRate, fmtDur(f.IngestP99))
+		refused := ""
+		if f.Refused > 0 {
+			refused = fmt.Sprintf(", **%d cut off at the read deadline (503)**", f.Refused)
+		}
+		fmt.Fprintf(w, "| first page (GET /v1/events) under ingest | p99 %s | p50 %s over %d reads%s; ingest %.0f events/s (p99 %s per request) |\n",
+			fmtDur(f.P99), fmtDur(f.P50), f.Reads, refused, f.IngestRate, fmtDur(f.IngestP99))
 	}
 	if b := x.Burst; b != nil {
 		drained := fmtDur(b.Drain)

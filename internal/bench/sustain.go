@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -122,9 +123,11 @@ type FirstPageConfig struct {
 	Readers    int
 }
 
-// FirstPageResult is what it found.
+// FirstPageResult is what it found. A read the service cut off at its
+// deadline (503) counts, with the time it took, in Reads and Refused.
 type FirstPageResult struct {
 	Reads       int
+	Refused     int
 	P50, P99    time.Duration
 	IngestRate  float64 // achieved
 	IngestP99   time.Duration
@@ -152,6 +155,7 @@ func FirstPage(ctx context.Context, s *Server, cfg FirstPageConfig) (FirstPageRe
 	}()
 	readers := max(cfg.Readers, 1)
 	lat := make([][]time.Duration, readers)
+	refused := make([]int, readers)
 	var rerr error
 	var once sync.Once
 	var wg sync.WaitGroup
@@ -164,7 +168,10 @@ func FirstPage(ctx context.Context, s *Server, cfg FirstPageConfig) (FirstPageRe
 			defer wg.Done()
 			for time.Now().Before(end) && ctx.Err() == nil {
 				t0 := time.Now()
-				if err := get(ctx, client, s.URL+"/v1/events", s.Key); err != nil {
+				err := get(ctx, client, s.URL+"/v1/events", s.Key)
+				if errors.Is(err, errUnavailable) {
+					refused[r]++
+				} else if err != nil {
 					once.Do(func() { rerr = err })
 					return
 				}
@@ -184,7 +191,11 @@ func FirstPage(ctx context.Context, s *Server, cfg FirstPageConfig) (FirstPageRe
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	return FirstPageResult{Reads: len(all), P50: Percentile(all, 0.5), P99: Percentile(all, 0.99),
+	n := 0
+	for _, k := range refused {
+		n += k
+	}
+	return FirstPageResult{Reads: len(all), Refused: n, P50: Percentile(all, 0.5), P99: Percentile(all, 0.99),
 		IngestRate: float64(acked) / elapsed.Seconds(), IngestP99: Percentile(ingLat, 0.99), IngestCount: acked}, nil
 }
 
@@ -246,11 +257,17 @@ func get(ctx context.Context, c *http.Client, url, key string) error {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, b)
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return nil
+	case http.StatusServiceUnavailable:
+		return fmt.Errorf("GET %s: %w: %s", url, errUnavailable, b)
 	}
-	return nil
+	return fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, b)
 }
+
+// errUnavailable is a read the service refused with 503 (its deadline).
+var errUnavailable = errors.New("503")
 
 func firstOf(errs ...error) error {
 	for _, err := range errs {
