@@ -172,7 +172,9 @@ func TestCrashKeepsAcknowledgedEvents(t *testing.T) {
 			if engine == "postgres" {
 				extra = testMasterKey
 			}
-			p := startServe(t, db, keyFile, extra...)
+			// Small, frequent index batches: the kill falls between log
+			// commits and index batches, with the indexer behind.
+			p := startServe(t, db, keyFile, append([]string{"--index-batch", "50", "--index-delay", "1ms"}, extra...)...)
 			key := readKey(t, keyFile)
 			stop := make(chan struct{})
 			wait, n := writeUntilStopped(p.url, key, stop)
