@@ -38,12 +38,21 @@ type connector struct {
 func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
 func (c connector) Driver() driver.Driver                        { return c.drv }
 
-// openAttaching opens dsn with file attached as schema name as.
-func openAttaching(dsn, file, as string) *sql.DB {
+// openAttaching opens dsn with file attached as schema name as, and sets
+// the attached file's own pragmas (a DSN's apply to the main file only).
+func openAttaching(dsn, file, as string, pragmas ...string) *sql.DB {
 	drv := &sqlite.Driver{}
 	drv.RegisterConnectionHook(func(conn sqlite.ExecQuerierContext, _ string) error {
-		_, err := conn.ExecContext(context.Background(), "ATTACH DATABASE ? AS "+as, []driver.NamedValue{{Ordinal: 1, Value: file}})
-		return err
+		ctx := context.Background()
+		if _, err := conn.ExecContext(ctx, "ATTACH DATABASE ? AS "+as, []driver.NamedValue{{Ordinal: 1, Value: file}}); err != nil {
+			return err
+		}
+		for _, p := range pragmas {
+			if _, err := conn.ExecContext(ctx, "PRAGMA "+as+"."+p, nil); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return sql.OpenDB(connector{drv: drv, dsn: dsn})
 }

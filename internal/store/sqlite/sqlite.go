@@ -113,7 +113,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.writer.Close()
 		return nil, err
 	}
-	s.reader = newStmtDB(openAttaching(dsn(path, "deferred", append(pragmas, "query_only(1)", "cache_size(-16384)")), s.IndexPath(), "idx"))
+	s.reader = newStmtDB(openAttaching(dsn(path, "deferred", append(pragmas, "query_only(1)", "cache_size(-16384)")), s.IndexPath(), "idx", "cache_size = -16384", "mmap_size = 268435456"))
 	s.reader.SetMaxOpenConns(opts.Readers)
 	s.reader.SetMaxIdleConns(opts.Readers)
 	if err := s.openIndex(ctx, pragmas); err != nil {
