@@ -127,15 +127,11 @@ func (s *Store) Find(ctx context.Context, q *store.Query) ([]event.Event, error)
 	if err != nil || len(pks) == 0 {
 		return nil, err
 	}
-	tx, err := s.snapshot(ctx)
+	tx, tail, done, err := s.view(ctx, pks)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback(ctx)
-	tail, err := s.tail(ctx, tx, pks)
-	if err != nil {
-		return nil, err
-	}
+	defer done()
 	return store.MergeFind(ctx, q, store.TailFilter(q, tail, strings.ToLower), func(ctx context.Context, q *store.Query) ([]event.Event, error) {
 		b := findQuery(pks, q)
 		rows, err := tx.Query(ctx, b.SQL(), b.Args()...)
@@ -194,15 +190,11 @@ func (s *Store) Count(ctx context.Context, q *store.Query) (int64, error) {
 		err := s.pool.QueryRow(ctx, b.SQL(), b.Args()...).Scan(&n)
 		return n, translate(err)
 	}
-	tx, err := s.snapshot(ctx)
+	tx, tail, done, err := s.view(ctx, pks)
 	if err != nil {
 		return 0, err
 	}
-	defer tx.Rollback(ctx)
-	tail, err := s.tail(ctx, tx, pks)
-	if err != nil {
-		return 0, err
-	}
+	defer done()
 	b := sqlbuild.Count(dialect, pks, &q.Filter)
 	if err := tx.QueryRow(ctx, b.SQL(), b.Args()...).Scan(&n); err != nil {
 		return 0, translate(err)
@@ -218,15 +210,11 @@ func (s *Store) TargetTypes(ctx context.Context, tenants []uuid.UUID) ([]string,
 	if err != nil || len(pks) == 0 {
 		return nil, err
 	}
-	tx, err := s.snapshot(ctx)
+	tx, tail, done, err := s.view(ctx, pks)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback(ctx)
-	tail, err := s.tail(ctx, tx, pks)
-	if err != nil {
-		return nil, err
-	}
+	defer done()
 	b := sqlbuild.New(dialect).W(`SELECT DISTINCT type FROM tenant_target_types WHERE `)
 	sqlbuild.In(b, "tenant_pk", pks)
 	b.W(` ORDER BY 1`)

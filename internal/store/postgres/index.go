@@ -165,6 +165,35 @@ func (s *Store) snapshot(ctx context.Context) (pgx.Tx, error) {
 	return tx, translate(err)
 }
 
+// view is what a read of the tenants (pks) reads the indexes through, with
+// their tail. When none of them lags, the tail is empty and the indexes
+// alone are exact: every event acknowledged before the check was indexed,
+// and the reads that follow see at least that. Then a plain statement
+// serves, without the snapshot's extra round trips. Otherwise a snapshot
+// transaction holds the marks, the index rows and the tail together. done
+// ends it.
+func (s *Store) view(ctx context.Context, pks []int64) (querier, []event.Event, func(), error) {
+	var behind bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenant_heads h
+		LEFT JOIN index_marks m ON m.tenant_pk = h.tenant_pk
+		WHERE h.tenant_pk = ANY($1) AND h.next_seq > COALESCE(m.next_seq, 0))`, pks).Scan(&behind); err != nil {
+		return nil, nil, nil, translate(err)
+	}
+	if !behind {
+		return s.pool, nil, func() {}, nil
+	}
+	tx, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tail, err := s.tail(ctx, tx, pks)
+	if err != nil {
+		tx.Rollback(ctx)
+		return nil, nil, nil, err
+	}
+	return tx, tail, func() { tx.Rollback(ctx) }, nil
+}
+
 // tail reads the not-yet-indexed events of the tenants (pks) in the
 // snapshot of tx: one range of (tenant_pk, seq) per tenant behind.
 func (s *Store) tail(ctx context.Context, tx pgx.Tx, pks []int64) ([]event.Event, error) {
