@@ -23,13 +23,16 @@ func (s *Store) BaselineInsert(ctx context.Context, evs []event.Event) error {
 	if err != nil {
 		return err
 	}
-	tx, err := s.begin(ctx)
+	// The events table lives in the index file, on the indexer's
+	// connection; ids start far above the log's so none collides with an
+	// event the indexer folds in later.
+	tx, err := s.beginIndex(ctx)
 	if err != nil {
 		return translate(err)
 	}
 	defer tx.Rollback()
 	var next int64
-	if err := tx.QueryRowContext(ctx, `SELECT MAX((SELECT COALESCE(MAX(id), 0) FROM events), (SELECT COALESCE(MAX(id), 0) + 1000000000 FROM event_log)) + 1`).Scan(&next); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1000000001 FROM events`).Scan(&next); err != nil {
 		return translate(err)
 	}
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO events (`+sqlbuild.IndexedColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
