@@ -87,7 +87,7 @@ func TestKeyRevocationReachesEveryNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	tag, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN auditkeep_keys'`)
+	tag, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'auditkeep key listener'`)
 	if err != nil {
 		t.Fatal(err)
 	}

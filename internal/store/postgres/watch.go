@@ -16,6 +16,9 @@ import (
 // may have changed.
 const keyChannel = "auditkeep_keys"
 
+// listenerName is the listening connection's application_name.
+const listenerName = "auditkeep key listener"
+
 // Reconnect back-off of the listener. Short, because while it is down
 // every node's key cache is off and each request reads its key from the
 // database.
@@ -67,7 +70,11 @@ func (s *Store) WatchKeys(ctx context.Context, fn func(store.Change), health fun
 
 // listen holds one LISTEN connection until it fails or ctx ends.
 func (s *Store) listen(ctx context.Context, fn func(store.Change), health func(bool)) error {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	cfg := s.pool.Config().ConnConfig.Copy()
+	// Named, so an operator (and the two-process test) can tell it in
+	// pg_stat_activity.
+	cfg.RuntimeParams["application_name"] = listenerName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
