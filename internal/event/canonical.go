@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -96,7 +97,7 @@ func canonicalObject(dec *json.Decoder, buf *bytes.Buffer, depth int) error {
 	if _, err := dec.Token(); err != nil {
 		return jsonSyntax(err)
 	}
-	slices.SortFunc(members, func(a, b member) int { return compareStrings(a.key, b.key) })
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.key, b.key) })
 	buf.WriteByte('{')
 	for i, m := range members {
 		if i > 0 {
@@ -111,16 +112,6 @@ func canonicalObject(dec *json.Decoder, buf *bytes.Buffer, depth int) error {
 	}
 	buf.WriteByte('}')
 	return nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func jsonSyntax(err error) error {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -105,7 +106,7 @@ func (k SortKey) Compare(s SortField, o SortKey) int {
 		c = strings.Compare(k.Str, o.Str)
 	}
 	if c == 0 {
-		c = cmpID(k.ID, o.ID)
+		c = cmp.Compare(k.ID, o.ID)
 	}
 	return c
 }
@@ -117,14 +118,4 @@ func (s Sort) compare(a, b *event.Event) int {
 		return -c
 	}
 	return c
-}
-
-func cmpID(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
