@@ -59,6 +59,26 @@ func TestBackupWhileWriting(t *testing.T) {
 	if fi2, _ := os.Stat(copyPath); fi2.Size() != fi.Size() || !fi2.ModTime().Equal(fi.ModTime()) {
 		t.Error("the existing file was changed")
 	}
+	// A symbolic link at --out, dangling or not, is refused, and nothing
+	// is written where it points.
+	target := filepath.Join(dir, "target")
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(t, "backup", "--db", db, "--out", link); err == nil {
+		t.Error("backup through a symbolic link: want it refused")
+	}
+	if _, err := os.Lstat(target); !os.IsNotExist(err) {
+		t.Errorf("the link's target was written: %v", err)
+	}
+	// No temporary directory is left beside the copy.
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".auditkeep-backup-") {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
 }
 
 // TestBackupPostgres: a PostgreSQL database is pointed to pg_dump.

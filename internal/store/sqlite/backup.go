@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/auditkeep/auditkeep/internal/safefile"
 )
@@ -25,20 +26,38 @@ func Backup(ctx context.Context, path, out string) (int64, error) {
 		}
 		return 0, fmt.Errorf("database: %w", err)
 	}
-	// Made here, empty, so the copy is private and O_EXCL refuses what is
-	// there; VACUUM INTO accepts an empty file.
-	f, err := safefile.Create(out)
+	if _, err := os.Lstat(out); err == nil {
+		return 0, fmt.Errorf("%s already exists (or is a symbolic link): a backup never replaces a file", out)
+	}
+	// VACUUM INTO opens its target by name, so it writes into a directory
+	// of its own (mode 0700: nobody else can plant a link there), and the
+	// finished, synced copy gets its name by link(2), which never follows
+	// a link and never replaces a file that appeared meanwhile.
+	dir, err := os.MkdirTemp(filepath.Dir(out), ".auditkeep-backup-")
 	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return 0, fmt.Errorf("%s already exists (or is a symbolic link): a backup never replaces a file", out)
-		}
+		return 0, fmt.Errorf("create backup: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "copy.db")
+	f, err := safefile.Create(tmp)
+	if err != nil {
 		return 0, fmt.Errorf("create backup: %w", err)
 	}
 	f.Close()
-	size, err := vacuumInto(ctx, path, out)
+	size, err := vacuumInto(ctx, path, tmp)
 	if err != nil {
-		os.Remove(out)
 		return 0, err
+	}
+	if err := os.Link(tmp, out); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return 0, fmt.Errorf("%s already exists (or is a symbolic link): a backup never replaces a file", out)
+		}
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	// The new name must survive a crash as well as the data.
+	if d, err := os.Open(filepath.Dir(out)); err == nil {
+		d.Sync()
+		d.Close()
 	}
 	return size, nil
 }
