@@ -59,6 +59,13 @@ type IndexFlags struct {
 	IndexBatch int           `default:"5000" help:"Most events the indexer folds into the query indexes in one transaction ($AUDITKEEP_INDEX_BATCH)."`
 	IndexDelay time.Duration `default:"50ms" help:"How long the indexer lets events gather after a commit before it folds them ($AUDITKEEP_INDEX_DELAY)."`
 	IndexPoll  time.Duration `default:"1s" help:"How often the indexer looks for unindexed events without being told of a commit ($AUDITKEEP_INDEX_POLL)."`
+	// 50,000 is above the lag the benchmarks saw at the end of a 200,000
+	// event burst (6,500 to 47,000, gone within 2.6 s), so bursts pass,
+	// and below where sustained overload took it (78,000 to 300,000, with
+	// first pages at 1 to 2.5 s p99): only a writer the indexer cannot
+	// keep up with is slowed. It is 10 batches of the default size.
+	MaxIndexLag  int64         `default:"50000" help:"Most acknowledged events the query indexes may lag behind; past it ingest waits for the indexer, 0 turns the bound off ($AUDITKEEP_MAX_INDEX_LAG)."`
+	IndexLagWait time.Duration `default:"2s" help:"Most time an ingest request waits for the indexer to come under --max-index-lag; then it gets a 503 with nothing written ($AUDITKEEP_INDEX_LAG_WAIT)."`
 }
 
 func (f *IndexFlags) config() ingest.IndexerConfig {
@@ -99,6 +106,7 @@ func (c *ServeCmd) Run(env *Env) error {
 	cfg.ExportWriteTimeout = c.ExportWriteTimeout
 	cfg.Query = httpx.QueryLimits{MaxParams: c.MaxQueryParams, MaxBytes: c.MaxQueryBytes}
 	cfg.Index = c.IndexFlags.config()
+	cfg.MaxIndexLag, cfg.IndexLagWait = c.MaxIndexLag, c.IndexLagWait
 	if err := c.LedgerFlags.config(c.DB, &cfg); err != nil {
 		return err
 	}

@@ -61,6 +61,11 @@ type Config struct {
 	NoKeyCache bool
 	// Index tunes the indexer that folds the log into the query indexes.
 	Index ingest.IndexerConfig
+	// MaxIndexLag bounds the indexer's lag in events: past it ingest is
+	// held back, and refused after IndexLagWait (ingest.SequencerConfig).
+	// 0 turns the bound off.
+	MaxIndexLag  int64
+	IndexLagWait time.Duration
 }
 
 // App is a running service without its listener.
@@ -132,8 +137,9 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 		cfg.Index.Log = cfg.Log
 	}
 	a.indexer = ingest.NewIndexer(st, cfg.Index, reg)
+	seqCfg.IndexLag, seqCfg.MaxIndexLag, seqCfg.IndexLagWait = a.indexer, cfg.MaxIndexLag, cfg.IndexLagWait
 	seqCfg.AfterCommit = func(ctx context.Context, reqs []store.AppendRequest, res []store.AppendResult) {
-		a.indexer.Nudge()
+		a.indexer.Committed(newEvents(res))
 		if a.Notary != nil {
 			a.Notary.Committed(ctx, reqs, res)
 		}
@@ -177,6 +183,23 @@ func build(ctx context.Context, cfg Config, st store.Store) (*App, error) {
 	frankieone.Serve(a.HTTP, d)
 	moyasar.Serve(a.HTTP, d)
 	return a, nil
+}
+
+// newEvents counts the events a group added to the log: not a failed
+// request's, not an idempotent replay.
+func newEvents(res []store.AppendResult) int {
+	n := 0
+	for _, r := range res {
+		if r.Err != nil {
+			continue
+		}
+		for i := range r.Events {
+			if i >= len(r.Replayed) || !r.Replayed[i] {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Handler is the HTTP API.

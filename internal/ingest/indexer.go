@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,9 +30,10 @@ type IndexerConfig struct {
 }
 
 // Indexer folds the log into the query indexes behind the sequencer. The
-// acknowledgement never waits for it: reads merge the part it has not
+// acknowledgement does not wait for it: reads merge the part it has not
 // reached (store.MergeFind), so its lag costs read time, never
-// correctness.
+// correctness. Only a lag past the sequencer's MaxIndexLag holds ingest
+// back, so that this cost stays bounded.
 type Indexer struct {
 	st    store.Indexer
 	cfg   IndexerConfig
@@ -40,6 +42,16 @@ type Indexer struct {
 	stop context.CancelFunc
 	done chan struct{}
 	once sync.Once
+
+	// behind is this process's view of the lag in events, kept in memory
+	// so that back-pressure never asks the database per group: commits add
+	// to it (Committed), folded batches take from it, and a Lag read after
+	// each pass resets it unless a commit was counted meanwhile (gen).
+	behind atomic.Int64
+	gen    atomic.Uint64
+	pmu    sync.Mutex
+	// progress is closed, and replaced, whenever behind falls.
+	progress chan struct{}
 
 	indexed   prometheus.Counter
 	lagEvents prometheus.Gauge
@@ -62,7 +74,7 @@ func NewIndexer(st store.Indexer, cfg IndexerConfig, reg prometheus.Registerer) 
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	x := &Indexer{
-		st: st, cfg: cfg, nudge: make(chan struct{}, 1), done: make(chan struct{}),
+		st: st, cfg: cfg, nudge: make(chan struct{}, 1), done: make(chan struct{}), progress: make(chan struct{}),
 		indexed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "auditkeep_index_events_total", Help: "Events the indexer folded into the query indexes.",
 		}),
@@ -88,6 +100,57 @@ func NewIndexer(st store.Indexer, cfg IndexerConfig, reg prometheus.Registerer) 
 // Lag reports how far the query indexes are behind the log.
 func (x *Indexer) Lag(ctx context.Context) (store.Lag, error) { return x.st.Lag(ctx) }
 
+// Behind is this process's view of how many committed events the indexes
+// lack. It reads no database: on PostgreSQL with several serve processes
+// it counts this process's commits and its own indexer's batches, and is
+// set right from the store after every pass that no commit overlapped.
+func (x *Indexer) Behind() int64 { return max(0, x.behind.Load()) }
+
+// Progress is closed the next time Behind falls. Take it before reading
+// Behind, so that a fall in between is not missed.
+func (x *Indexer) Progress() <-chan struct{} {
+	x.pmu.Lock()
+	defer x.pmu.Unlock()
+	return x.progress
+}
+
+// Committed counts n newly committed events and nudges the indexer.
+func (x *Indexer) Committed(n int) {
+	x.gen.Add(1)
+	x.behind.Add(int64(n))
+	x.Nudge()
+}
+
+func (x *Indexer) folded(n int) {
+	x.indexed.Add(float64(n))
+	x.behind.Add(-int64(n))
+	x.signal()
+}
+
+func (x *Indexer) signal() {
+	x.pmu.Lock()
+	close(x.progress)
+	x.progress = make(chan struct{})
+	x.pmu.Unlock()
+}
+
+// refresh sets Behind from the store. A commit counted while the store was
+// read may or may not be in what it returned, so then the read is dropped
+// and the counted view kept until the next pass.
+func (x *Indexer) refresh(ctx context.Context) {
+	g := x.gen.Load()
+	lag, err := x.st.Lag(ctx)
+	if err != nil {
+		return
+	}
+	x.lagEvents.Set(float64(lag.Events))
+	x.lagSecs.Set(LagSeconds(lag, time.Now()))
+	if x.gen.Load() == g {
+		x.behind.Store(lag.Events)
+		x.signal()
+	}
+}
+
 // Nudge tells the indexer that events were committed. It never blocks.
 func (x *Indexer) Nudge() {
 	select {
@@ -107,7 +170,7 @@ func (x *Indexer) Close(ctx context.Context) {
 		if err != nil || n == 0 {
 			return
 		}
-		x.indexed.Add(float64(n))
+		x.folded(n)
 	}
 }
 
@@ -115,6 +178,7 @@ func (x *Indexer) run(ctx context.Context) {
 	defer close(x.done)
 	poll := time.NewTicker(x.cfg.Poll)
 	defer poll.Stop()
+	x.refresh(ctx)
 	for {
 		x.catchUp(ctx)
 		select {
@@ -142,7 +206,7 @@ func (x *Indexer) catchUp(ctx context.Context) {
 			}
 			break
 		}
-		x.indexed.Add(float64(n))
+		x.folded(n)
 		if n < x.cfg.Batch {
 			break
 		}
@@ -150,10 +214,7 @@ func (x *Indexer) catchUp(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	if lag, err := x.st.Lag(ctx); err == nil {
-		x.lagEvents.Set(float64(lag.Events))
-		x.lagSecs.Set(LagSeconds(lag, time.Now()))
-	}
+	x.refresh(ctx)
 }
 
 // LagSeconds is the age of a lag's oldest event at now, 0 without one.

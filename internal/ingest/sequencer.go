@@ -25,6 +25,27 @@ type SequencerConfig struct {
 	// answered, before the next group commits; it must be cheap (the
 	// ledger's signer and the indexer are only woken here).
 	AfterCommit func(ctx context.Context, reqs []store.AppendRequest, res []store.AppendResult)
+	// IndexLag, with MaxIndexLag > 0, is the indexer's lag that bounds
+	// ingest: while it is above MaxIndexLag events a group is held back
+	// instead of committed, until the indexer catches up. A request held
+	// for IndexLagWait (default 2s) is refused as unavailable with nothing
+	// written. Reads merge the not-yet-indexed tail in Go, so without the
+	// bound a writer flat out makes every reader slower
+	// (docs/BENCHMARKS.md); the bound keeps that tail small.
+	IndexLag     IndexLag
+	MaxIndexLag  int64
+	IndexLagWait time.Duration
+}
+
+// IndexLag is what back-pressure reads: the lag in events, and a channel
+// closed when it next falls. Indexer implements it from memory.
+type IndexLag interface {
+	Behind() int64
+	Progress() <-chan struct{}
+	// Nudge asks for a pass now: it also resets Behind from the store,
+	// which is what frees a process whose view is stale (another
+	// process's indexer folded its events).
+	Nudge()
 }
 
 // Sequencer commits requests in groups.
@@ -40,8 +61,11 @@ type Sequencer struct {
 }
 
 type pending struct {
+	ctx  context.Context
 	req  store.AppendRequest
 	done chan outcome
+	// deadline is when back-pressure gives up on holding this request.
+	deadline time.Time
 }
 
 type outcome struct {
@@ -60,6 +84,12 @@ func NewSequencer(st store.Store, cfg SequencerConfig, m *Metrics) *Sequencer {
 	if cfg.CommitTimeout <= 0 {
 		cfg.CommitTimeout = 30 * time.Second
 	}
+	if cfg.IndexLagWait <= 0 {
+		cfg.IndexLagWait = 2 * time.Second
+	}
+	if cfg.IndexLag == nil {
+		cfg.MaxIndexLag = 0
+	}
 	if m == nil {
 		m = NewMetrics(nil)
 	}
@@ -71,7 +101,10 @@ func NewSequencer(st store.Store, cfg SequencerConfig, m *Metrics) *Sequencer {
 // Submit queues one request and waits until it is committed or failed. The
 // result is final: an event reported committed is durable.
 func (s *Sequencer) Submit(ctx context.Context, req store.AppendRequest) (store.AppendResult, error) {
-	p := &pending{req: req, done: make(chan outcome, 1)}
+	p := &pending{ctx: ctx, req: req, done: make(chan outcome, 1)}
+	if s.cfg.MaxIndexLag > 0 {
+		p.deadline = time.Now().Add(s.cfg.IndexLagWait)
+	}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -135,7 +168,80 @@ func (s *Sequencer) run() {
 			}
 		}
 		s.metrics.queueDepth.Sub(float64(len(group)))
+		if group = s.hold(group); len(group) == 0 {
+			continue
+		}
+		n = 0
+		for _, p := range group {
+			n += len(p.req.Events)
+		}
 		s.commit(group, n)
+	}
+}
+
+// hold waits while the indexer is more than MaxIndexLag events behind,
+// woken by its progress, and returns the requests still to commit: those
+// whose context ended or whose IndexLagWait passed are answered here, with
+// nothing written. Checked before every group, it keeps the lag within
+// MaxIndexLag plus one group.
+func (s *Sequencer) hold(group []*pending) []*pending {
+	lim := s.cfg.MaxIndexLag
+	if lim <= 0 {
+		return group
+	}
+	progress := s.cfg.IndexLag.Progress()
+	if s.cfg.IndexLag.Behind() <= lim {
+		return group
+	}
+	s.metrics.heldGroups.Inc()
+	s.cfg.IndexLag.Nudge()
+	// A held request whose client gives up wakes the hold, so that it is
+	// answered at once and not at its deadline.
+	wake := make(chan struct{}, 1)
+	for _, p := range group {
+		stop := context.AfterFunc(p.ctx, func() {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		})
+		defer stop()
+	}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		kept := group[:0]
+		var next time.Time
+		for _, p := range group {
+			switch {
+			case p.ctx.Err() != nil:
+				p.done <- outcome{err: p.ctx.Err()}
+			case !now.Before(p.deadline):
+				s.metrics.refused.Inc()
+				p.done <- outcome{err: &event.FieldError{Kind: event.ErrUnavailable, Message: fmt.Sprintf(
+					"ingest is held back: the query indexes are more than %d events behind the log; retry later", lim)}}
+			default:
+				kept = append(kept, p)
+				if next.IsZero() || p.deadline.Before(next) {
+					next = p.deadline
+				}
+			}
+		}
+		group = kept
+		if len(group) == 0 {
+			return nil
+		}
+		timer.Reset(next.Sub(now))
+		select {
+		case <-progress:
+		case <-wake:
+		case <-timer.C:
+		}
+		progress = s.cfg.IndexLag.Progress()
+		if s.cfg.IndexLag.Behind() <= lim {
+			return group
+		}
 	}
 }
 
@@ -173,6 +279,8 @@ type Metrics struct {
 	groupEvents   prometheus.Histogram
 	commitSeconds prometheus.Histogram
 	commitErrors  prometheus.Counter
+	heldGroups    prometheus.Counter
+	refused       prometheus.Counter
 }
 
 // NewMetrics makes the collectors and registers them with reg, if not nil.
@@ -196,9 +304,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		commitErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "auditkeep_ingest_commit_errors_total", Help: "Groups whose commit failed as a whole.",
 		}),
+		heldGroups: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "auditkeep_ingest_backpressure_held_groups_total", Help: "Groups held back because the indexer was more than --max-index-lag events behind.",
+		}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "auditkeep_ingest_backpressure_refused_total", Help: "Requests refused (503) after waiting --index-lag-wait for the indexer to catch up.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.queueDepth, m.groupRequests, m.groupEvents, m.commitSeconds, m.commitErrors)
+		reg.MustRegister(m.queueDepth, m.groupRequests, m.groupEvents, m.commitSeconds, m.commitErrors, m.heldGroups, m.refused)
 	}
 	return m
 }
