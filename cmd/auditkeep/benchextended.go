@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/auditkeep/auditkeep/internal/app"
 	"github.com/auditkeep/auditkeep/internal/bench"
 	"github.com/auditkeep/auditkeep/internal/safefile"
 )
@@ -103,7 +104,7 @@ func (c *BenchIngestCmd) extended(ctx context.Context, env *Env, dbFor func(stri
 			return err
 		}
 		defer cleanup()
-		s, err := bench.StartServer(ctx, db, false)
+		s, err := c.server(ctx, db, func(*app.Config) {})
 		if err != nil {
 			return err
 		}
@@ -129,7 +130,7 @@ func (c *BenchIngestCmd) extended(ctx context.Context, env *Env, dbFor func(stri
 		if ext.Sustain.IndexRate > 0 {
 			rate = min(rate, ext.Sustain.IndexRate)
 		}
-		fmt.Fprintf(env.Stderr, "sustained: %.0f events/s acknowledged, indexer %.0f events/s, lag max %d end %d\n", ext.Sustain.PerSec, ext.Sustain.IndexRate, ext.Sustain.MaxLag, ext.Sustain.EndLag)
+		fmt.Fprintf(env.Stderr, "sustained: %.0f events/s acknowledged, indexer %.0f events/s, lag max %d end %d, %d refused\n", ext.Sustain.PerSec, ext.Sustain.IndexRate, ext.Sustain.MaxLag, ext.Sustain.EndLag, ext.Sustain.Refused)
 	}
 	if c.FirstPage > 0 {
 		err := run("firstpage", func(s *bench.Server) error {

@@ -1,13 +1,20 @@
 package bench_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/auditkeep/auditkeep/internal/apitest"
+	"github.com/auditkeep/auditkeep/internal/app"
 	"github.com/auditkeep/auditkeep/internal/bench"
+	"github.com/auditkeep/auditkeep/internal/ingest"
 	"github.com/auditkeep/auditkeep/internal/store/postgres/pgtest"
 )
 
@@ -133,5 +140,51 @@ func TestExtendedMeasurements(t *testing.T) {
 	b, err := bench.Burst(ctx, s, 500, 2, 50, bench.CorpusFull, 30*time.Second)
 	if err != nil || b.Events != 500 || !b.Drained {
 		t.Fatalf("burst: %+v, %v", b, err)
+	}
+}
+
+// TestIngestRetriesTheLagBound: with a lag bound the indexer cannot stay
+// under, ingest is refused with 503; the clients retry with the same
+// idempotency keys, so the run completes, reports the refusals, and
+// stores every event exactly once.
+func TestIngestRetriesTheLagBound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := bench.StartServerWith(ctx, filepath.Join(t.TempDir(), "lag.db"), func(c *app.Config) {
+		c.MaxIndexLag, c.IndexLagWait = 1, time.Millisecond
+		c.Index = ingest.IndexerConfig{Delay: 200 * time.Millisecond}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	const events = 200
+	res, err := bench.Ingest(ctx, s, bench.IngestConfig{Events: events, Clients: 4, Batch: 50, Corpus: bench.CorpusRealistic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Refused == 0 {
+		t.Fatal("no request was refused under a lag bound of 1 event")
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/v1/events?count=exact&limit=1", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Total *int64 `json:"total"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != http.StatusOK || page.Total == nil {
+		t.Fatalf("count: %d, %v", resp.StatusCode, err)
+	}
+	if *page.Total != events {
+		t.Fatalf("%d events stored after %d refusals, want %d", *page.Total, res.Refused, events)
+	}
+	var out bytes.Buffer
+	bench.WriteExtended(&out, "x", bench.Extended{Burst: &bench.BurstResult{Events: events, Drained: true, Refused: res.Refused}})
+	if want := fmt.Sprintf("%d ingest 503s (lag bound) retried", res.Refused); !strings.Contains(out.String(), want) {
+		t.Errorf("the report does not say %q:\n%s", want, out.String())
 	}
 }

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +37,8 @@ type IngestResult struct {
 	Config   IngestConfig
 	Elapsed  time.Duration
 	PerSec   float64
-	P50, P99 time.Duration // per request
+	P50, P99 time.Duration // per request, from the first try to the 201
+	Refused  int64         // 503s answered, each retried
 }
 
 // Server is an app served on a loopback port for a benchmark.
@@ -99,14 +103,19 @@ func Ingest(ctx context.Context, s *Server, cfg IngestConfig) (IngestResult, err
 		return IngestResult{}, err
 	}
 	start := time.Now()
-	lat, _, err := drive(ctx, s, bodies, len(bodies), cfg.Clients, 0, nil)
+	d, err := drive(ctx, s, bodies, len(bodies), cfg.Clients, 0, nil)
 	elapsed := time.Since(start)
 	if err != nil {
 		return IngestResult{}, err
 	}
 	return IngestResult{Config: cfg, Elapsed: elapsed, PerSec: float64(cfg.Events) / elapsed.Seconds(),
-		P50: Percentile(lat, 0.50), P99: Percentile(lat, 0.99)}, nil
+		P50: Percentile(d.lat, 0.50), P99: Percentile(d.lat, 0.99), Refused: d.refused}, nil
 }
+
+// keyTag stands in every body for the part of each event's idempotency
+// key that drive fills per request: a body sent again when the pool
+// cycles is new events, a retried one the same events.
+const keyTag = "################"
 
 // Bodies makes the request bodies of n events of the named corpus, batch
 // events each (a bare event when batch is 1).
@@ -119,13 +128,18 @@ func Bodies(corpus string, seed uint64, n, batch int) ([][]byte, error) {
 	var bodies [][]byte
 	for i := 0; i < n; i += batch {
 		k := min(batch, n-i)
+		event := func(i int) map[string]any {
+			e := c.Event(i)
+			e["idempotency_key"] = fmt.Sprintf("bench-%s-%d", keyTag, i)
+			return e
+		}
 		var v any
 		if batch == 1 {
-			v = c.Event(i)
+			v = event(i)
 		} else {
 			evs := make([]any, k)
 			for j := range evs {
-				evs[j] = c.Event(i + j)
+				evs[j] = event(i + j)
 			}
 			v = map[string]any{"events": evs}
 		}
@@ -138,26 +152,39 @@ func Bodies(corpus string, seed uint64, n, batch int) ([][]byte, error) {
 	return bodies, nil
 }
 
+// driven is what drive measured: the sorted per-request latencies (from
+// the first try to the acknowledgement), the events acknowledged, and the
+// 503s the clients were answered and retried.
+type driven struct {
+	lat     []time.Duration
+	acked   int64
+	refused int64
+}
+
 // drive posts requests from clients goroutines, body i%len(bodies) for
 // the i-th, until requests have been sent (0: no bound) or stop closes.
 // With perSec > 0 the requests start at that rate in all (an open loop, as
 // independent producers send), else each client sends as fast as it is
-// answered. It returns the sorted per-request latencies and the events
-// acknowledged.
-func drive(ctx context.Context, s *Server, bodies [][]byte, requests, clients int, perSec float64, stop <-chan struct{}) ([]time.Duration, int64, error) {
+// answered. A 503 (the indexer's lag bound, or any other refusal with
+// nothing written) is retried after its Retry-After with the same body, so
+// the same idempotency keys: as a real client must, and no event twice.
+func drive(ctx context.Context, s *Server, bodies [][]byte, requests, clients int, perSec float64, stop <-chan struct{}) (driven, error) {
 	return driveWith(ctx, s, bodies, requests, clients, perSec, stop, nil)
 }
 
 // driveWith is drive that also tells onAck of each acknowledgement.
-func driveWith(ctx context.Context, s *Server, bodies [][]byte, requests, clients int, perSec float64, stop <-chan struct{}, onAck func(int64)) ([]time.Duration, int64, error) {
+func driveWith(ctx context.Context, s *Server, bodies [][]byte, requests, clients int, perSec float64, stop <-chan struct{}, onAck func(int64)) (driven, error) {
 	clients = max(clients, 1)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
 	defer client.CloseIdleConnections()
 	lat := make([][]time.Duration, clients)
-	var next, acked atomic.Int64
+	var next, acked, refused atomic.Int64
 	var firstErr error
 	var errOnce sync.Once
 	var wg sync.WaitGroup
+	// Keys differ between runs, so runs against one database never meet
+	// each other's keys.
+	run := rand.Uint64()
 	start := time.Now()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
@@ -183,8 +210,25 @@ func driveWith(ctx context.Context, s *Server, bodies [][]byte, requests, client
 					return
 				default:
 				}
+				body := bytes.ReplaceAll(bodies[i%len(bodies)], []byte(keyTag), fmt.Appendf(nil, "%016x", run+uint64(i/len(bodies))))
 				t0 := time.Now()
-				n, err := post(ctx, client, s.URL+"/v1/events", s.Key, bodies[i%len(bodies)])
+				var n int
+				var err error
+				for {
+					var wait time.Duration
+					n, wait, err = post(ctx, client, s.URL+"/v1/events", s.Key, body)
+					if !errors.Is(err, errUnavailable) {
+						break
+					}
+					refused.Add(1)
+					select {
+					case <-time.After(wait):
+						continue
+					case <-stop:
+					case <-ctx.Done():
+					}
+					return
+				}
 				lat[c] = append(lat[c], time.Since(t0))
 				if err != nil {
 					errOnce.Do(func() { firstErr = err })
@@ -203,35 +247,43 @@ func driveWith(ctx context.Context, s *Server, bodies [][]byte, requests, client
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	return all, acked.Load(), firstErr
+	return driven{lat: all, acked: acked.Load(), refused: refused.Load()}, firstErr
 }
 
 // post sends one ingest request and returns how many events it
-// acknowledged.
-func post(ctx context.Context, c *http.Client, url, key string, body []byte) (int, error) {
+// acknowledged, or errUnavailable and how long its Retry-After asks to
+// wait (a second when it names none).
+func post(ctx context.Context, c *http.Client, url, key string, body []byte) (int, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusServiceUnavailable {
+		wait := time.Second
+		if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && n >= 0 {
+			wait = time.Duration(n) * time.Second
+		}
+		return 0, wait, fmt.Errorf("POST /v1/events: %w: %s", errUnavailable, b)
+	}
 	if resp.StatusCode != http.StatusCreated {
-		return 0, fmt.Errorf("POST /v1/events: %d %s", resp.StatusCode, b)
+		return 0, 0, fmt.Errorf("POST /v1/events: %d %s", resp.StatusCode, b)
 	}
 	// A batch answers {"events": [...]}, a single event the event itself.
 	var batch struct {
 		Events []json.RawMessage `json:"events"`
 	}
 	if json.Unmarshal(b, &batch) == nil && batch.Events != nil {
-		return len(batch.Events), nil
+		return len(batch.Events), 0, nil
 	}
-	return 1, nil
+	return 1, 0, nil
 }
 
 // Percentile of sorted durations (nearest rank).

@@ -106,23 +106,32 @@ func WriteExtended(w io.Writer, title string, x Extended) {
 		if s.EndLag > 10000 && s.LagGrowth > 0 {
 			bounded = fmt.Sprintf("**growing** %.0f events/s", s.LagGrowth)
 		}
-		fmt.Fprintf(w, "| sustained, 4 clients batched, %s | %.0f events/s indexed | %.0f events/s acknowledged; lag max %d, at the end %d (%s) |\n",
-			fmtDur(s.Elapsed.Round(time.Second)), s.IndexRate, s.PerSec, s.MaxLag, s.EndLag, bounded)
+		fmt.Fprintf(w, "| sustained, 4 clients batched, %s | %.0f events/s indexed | %.0f events/s acknowledged; lag max %d, at the end %d (%s)%s |\n",
+			fmtDur(s.Elapsed.Round(time.Second)), s.IndexRate, s.PerSec, s.MaxLag, s.EndLag, bounded, refusals(s.Refused))
 	}
 	if f := x.FirstPage; f != nil {
 		refused := ""
 		if f.Refused > 0 {
 			refused = fmt.Sprintf(", **%d cut off at the read deadline (503)**", f.Refused)
 		}
-		fmt.Fprintf(w, "| first page (GET /v1/events) under ingest | p99 %s | p50 %s over %d reads%s; ingest %.0f events/s (p99 %s per request) |\n",
-			fmtDur(f.P99), fmtDur(f.P50), f.Reads, refused, f.IngestRate, fmtDur(f.IngestP99))
+		fmt.Fprintf(w, "| first page (GET /v1/events) under ingest | p99 %s | p50 %s over %d reads%s; ingest %.0f events/s (p99 %s per request%s) |\n",
+			fmtDur(f.P99), fmtDur(f.P50), f.Reads, refused, f.IngestRate, fmtDur(f.IngestP99), refusals(f.IngestRefused))
 	}
 	if b := x.Burst; b != nil {
 		drained := fmtDur(b.Drain)
 		if !b.Drained {
 			drained = "not within " + drained
 		}
-		fmt.Fprintf(w, "| lag after a %d-event burst | 0 after %s | burst at %.0f events/s; lag %d when the last was acknowledged |\n",
-			b.Events, drained, b.PerSec, b.LagAtEnd)
+		fmt.Fprintf(w, "| lag after a %d-event burst | 0 after %s | burst at %.0f events/s; lag %d when the last was acknowledged%s |\n",
+			b.Events, drained, b.PerSec, b.LagAtEnd, refusals(b.Refused))
 	}
+}
+
+// refusals notes the ingest requests the lag bound refused (and the
+// clients retried), when there were any.
+func refusals(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d ingest 503s (lag bound) retried", n)
 }

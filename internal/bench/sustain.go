@@ -42,6 +42,7 @@ type SustainResult struct {
 	EndLag    int64
 	LagGrowth float64 // events/s over the second half; ≤ 0 is bounded
 	IndexRate float64
+	Refused   int64 // 503s (the lag bound) answered, each retried
 	Samples   []LagSample
 }
 
@@ -53,14 +54,14 @@ func Sustain(ctx context.Context, s *Server, cfg SustainConfig) (SustainResult, 
 	}
 	stop := make(chan struct{})
 	var res SustainResult
-	var acked int64
+	var d driven
 	var derr error
 	done := make(chan struct{})
 	start := time.Now()
 	counter := &ackCounter{}
 	go func() {
 		defer close(done)
-		_, acked, derr = driveWith(ctx, s, bodies, 0, cfg.Clients, 0, stop, counter.add)
+		d, derr = driveWith(ctx, s, bodies, 0, cfg.Clients, 0, stop, counter.add)
 	}()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -89,8 +90,8 @@ loop:
 		return res, derr
 	}
 	res.Elapsed = time.Since(start)
-	res.Acked = acked
-	res.PerSec = float64(acked) / res.Elapsed.Seconds()
+	res.Acked, res.Refused = d.acked, d.refused
+	res.PerSec = float64(d.acked) / res.Elapsed.Seconds()
 	if lag, err := s.Lag(ctx); err == nil {
 		res.EndLag = lag
 	}
@@ -126,12 +127,13 @@ type FirstPageConfig struct {
 // FirstPageResult is what it found. A read the service cut off at its
 // deadline (503) counts, with the time it took, in Reads and Refused.
 type FirstPageResult struct {
-	Reads       int
-	Refused     int
-	P50, P99    time.Duration
-	IngestRate  float64 // achieved
-	IngestP99   time.Duration
-	IngestCount int64
+	Reads         int
+	Refused       int
+	P50, P99      time.Duration
+	IngestRate    float64 // achieved
+	IngestP99     time.Duration
+	IngestCount   int64
+	IngestRefused int64 // ingest 503s (the lag bound), each retried
 }
 
 // FirstPage runs cfg against s: GET /v1/events (first page, default
@@ -143,15 +145,14 @@ func FirstPage(ctx context.Context, s *Server, cfg FirstPageConfig) (FirstPageRe
 		return FirstPageResult{}, err
 	}
 	stop := make(chan struct{})
-	var ingLat []time.Duration
-	var acked int64
+	var ing driven
 	var ierr error
 	idone := make(chan struct{})
 	start := time.Now()
 	go func() {
 		defer close(idone)
 		// Enough clients that a slow answer does not lower the rate.
-		ingLat, acked, ierr = drive(ctx, s, bodies, 0, 16, cfg.IngestRate/float64(batch), stop)
+		ing, ierr = drive(ctx, s, bodies, 0, 16, cfg.IngestRate/float64(batch), stop)
 	}()
 	readers := max(cfg.Readers, 1)
 	lat := make([][]time.Duration, readers)
@@ -196,7 +197,7 @@ func FirstPage(ctx context.Context, s *Server, cfg FirstPageConfig) (FirstPageRe
 		n += k
 	}
 	return FirstPageResult{Reads: len(all), Refused: n, P50: Percentile(all, 0.5), P99: Percentile(all, 0.99),
-		IngestRate: float64(acked) / elapsed.Seconds(), IngestP99: Percentile(ingLat, 0.99), IngestCount: acked}, nil
+		IngestRate: float64(ing.acked) / elapsed.Seconds(), IngestP99: Percentile(ing.lat, 0.99), IngestCount: ing.acked, IngestRefused: ing.refused}, nil
 }
 
 // BurstResult is the lag after a burst of ingest.
@@ -207,6 +208,7 @@ type BurstResult struct {
 	LagAtEnd int64         // events not indexed when the last was acknowledged
 	Drain    time.Duration // from then until the lag was 0
 	Drained  bool          // false: still lagging when the wait gave up
+	Refused  int64         // 503s (the lag bound) answered, each retried
 }
 
 // Burst sends events as fast as batched clients can, then waits (up to
@@ -217,12 +219,12 @@ func Burst(ctx context.Context, s *Server, events, clients, batch int, corpus st
 		return BurstResult{}, err
 	}
 	start := time.Now()
-	_, acked, err := drive(ctx, s, bodies, len(bodies), clients, 0, nil)
+	d, err := drive(ctx, s, bodies, len(bodies), clients, 0, nil)
 	if err != nil {
 		return BurstResult{}, err
 	}
-	res := BurstResult{Events: acked, Elapsed: time.Since(start)}
-	res.PerSec = float64(acked) / res.Elapsed.Seconds()
+	res := BurstResult{Events: d.acked, Elapsed: time.Since(start), Refused: d.refused}
+	res.PerSec = float64(d.acked) / res.Elapsed.Seconds()
 	t0 := time.Now()
 	lag, err := s.Lag(ctx)
 	if err != nil {
