@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/auditkeep/auditkeep/internal/httpapi"
+	"github.com/auditkeep/auditkeep/internal/httpx"
 	"github.com/auditkeep/auditkeep/internal/query"
 	"github.com/auditkeep/auditkeep/internal/store"
 )
@@ -87,7 +87,7 @@ func QueryShapes(l *LoadResult) []QueryShape {
 		// Any-of at its bound: 100 actions and 28 label values, most of
 		// them absent, on a filter that matches about half the tenant.
 		{"first page, 100 actions + 28 label values", p99(10 * ms), first(func(i int) store.Filter {
-			return store.Filter{Actions: manyValues("create", 100, i), Labels: map[string][]string{"workflow_name": manyValues(workflows[i%len(workflows)], httpapi.MaxFilters-100, i)}}
+			return store.Filter{Actions: manyValues("create", 100, i), Labels: map[string][]string{"workflow_name": manyValues(workflows[i%len(workflows)], httpx.MaxFilters-100, i)}}
 		})},
 		{"first page, acquirer tree (Moyasar)", p99(10 * ms), func(i int) *query.Request {
 			return &query.Request{Scope: tree, Sort: newest, Kind: query.Offset, Page: 1, Limit: 25}
@@ -123,13 +123,13 @@ func QueryShapes(l *LoadResult) []QueryShape {
 // prefixes, 32 values of one label, and the rest of the 128 filter values
 // as actions.
 func maxFilters(i int) store.Filter {
-	f := store.Filter{Labels: map[string][]string{"workflow_name": manyValues(workflows[i%len(workflows)], httpapi.MaxLabelValues/2, i)}}
-	for k := range httpapi.MaxTargets {
-		f.Targets = append(f.Targets, store.TargetRef{Type: "kyc_case", ID: fmt.Sprint((i*httpapi.MaxTargets + k) % kycCases)})
+	f := store.Filter{Labels: map[string][]string{"workflow_name": manyValues(workflows[i%len(workflows)], httpx.MaxLabelValues/2, i)}}
+	for k := range httpx.MaxTargets {
+		f.Targets = append(f.Targets, store.TargetRef{Type: "kyc_case", ID: fmt.Sprint((i*httpx.MaxTargets + k) % kycCases)})
 	}
-	f.ActionPrefixes = manyValues("cre", httpapi.MaxPrefixes/2, i)
-	f.PrimaryTargetTypePrefixes = manyValues("Mer", httpapi.MaxPrefixes/2, i)
-	f.Actions = manyValues("create", httpapi.MaxFilters-httpapi.MaxTargets-httpapi.MaxPrefixes-httpapi.MaxLabelValues/2, i)
+	f.ActionPrefixes = manyValues("cre", httpx.MaxPrefixes/2, i)
+	f.PrimaryTargetTypePrefixes = manyValues("Mer", httpx.MaxPrefixes/2, i)
+	f.Actions = manyValues("create", httpx.MaxFilters-httpx.MaxTargets-httpx.MaxPrefixes-httpx.MaxLabelValues/2, i)
 	return f
 }
 

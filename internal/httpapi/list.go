@@ -283,32 +283,6 @@ var listParamIndex = func() map[string]listParam {
 	return m
 }()
 
-// Filter bounds of GET /v1/events, so that no request's SQL outgrows what
-// either engine takes (SQLite's 32766 variables and expression depth of
-// 1000, repeated in each tenant's branch of a query over several tenants)
-// or what its planning costs: each target, prefix and label key is a term
-// the planners weigh, per tenant branch. docs/api.md lists them; the
-// dialects use the same numbers (internal/compat/dialect).
-const (
-	// MaxFilterValues is the most values of one filter parameter.
-	MaxFilterValues = 100
-	// MaxTargets is the most target= values: each is a lookup the
-	// matching events must all pass.
-	MaxTargets = 16
-	// MaxPrefixes is the most prefix values (action_prefix and
-	// target.type_prefix together): each is a range of its own, and
-	// SQLite's planner weighs a list of them at a cost that grows with
-	// the square of its length.
-	MaxPrefixes = 16
-	// MaxLabelKeys is the most label keys (label.KEY parameters).
-	MaxLabelKeys = 8
-	// MaxLabelValues is the most label.KEY= values, every key together.
-	MaxLabelValues = 64
-	// MaxFilters is the most filter values of one request, every filter
-	// parameter together.
-	MaxFilters = 128
-)
-
 // maxParamBytes bounds one parameter value: longer than any stored field.
 const maxParamBytes = 4096
 
@@ -330,14 +304,14 @@ func parseList(q httpx.Query) (*query.Request, []string, error) {
 			if !event.ValidLabelKey(key) {
 				return nil, nil, event.Invalid(name, "label key must be 1-64 characters of A-Z a-z 0-9 _ - . :")
 			}
-			if labelKeys++; labelKeys > MaxLabelKeys {
-				return nil, nil, event.Invalid(name, "is past the limit of %d label keys in one request", MaxLabelKeys)
+			if labelKeys++; labelKeys > httpx.MaxLabelKeys {
+				return nil, nil, event.Invalid(name, "is past the limit of %d label keys in one request", httpx.MaxLabelKeys)
 			}
-			if labels += len(vals); labels > MaxLabelValues {
-				return nil, nil, event.Invalid(name, "is past the limit of %d label values in one request, every label key together", MaxLabelValues)
+			if labels += len(vals); labels > httpx.MaxLabelValues {
+				return nil, nil, event.Invalid(name, "is past the limit of %d label values in one request, every label key together", httpx.MaxLabelValues)
 			}
-			if filters += len(vals); filters > MaxFilters {
-				return nil, nil, event.Invalid(name, "is past the limit of %d filter values in one request", MaxFilters)
+			if filters += len(vals); filters > httpx.MaxFilters {
+				return nil, nil, event.Invalid(name, "is past the limit of %d filter values in one request", httpx.MaxFilters)
 			}
 			if l.req.Filter.Labels == nil {
 				l.req.Filter.Labels = map[string][]string{}
@@ -356,13 +330,13 @@ func parseList(q httpx.Query) (*query.Request, []string, error) {
 			return nil, nil, event.Invalid(name, "takes at most %d values in one request", max)
 		}
 		if name == "action_prefix" || name == "target.type_prefix" {
-			if prefixes += len(vals); prefixes > MaxPrefixes {
-				return nil, nil, event.Invalid(name, "is past the limit of %d prefix values in one request, action_prefix and target.type_prefix together", MaxPrefixes)
+			if prefixes += len(vals); prefixes > httpx.MaxPrefixes {
+				return nil, nil, event.Invalid(name, "is past the limit of %d prefix values in one request, action_prefix and target.type_prefix together", httpx.MaxPrefixes)
 			}
 		}
 		if isFilter(name) {
-			if filters += len(vals); filters > MaxFilters {
-				return nil, nil, event.Invalid(name, "is past the limit of %d filter values in one request", MaxFilters)
+			if filters += len(vals); filters > httpx.MaxFilters {
+				return nil, nil, event.Invalid(name, "is past the limit of %d filter values in one request", httpx.MaxFilters)
 			}
 		}
 		if err := p.apply(l, vals); err != nil {
@@ -377,11 +351,11 @@ func parseList(q httpx.Query) (*query.Request, []string, error) {
 func maxValues(name string) int {
 	switch name {
 	case "target":
-		return MaxTargets
+		return httpx.MaxTargets
 	case "action_prefix", "target.type_prefix":
-		return MaxPrefixes
+		return httpx.MaxPrefixes
 	}
-	return MaxFilterValues
+	return httpx.MaxFilterValues
 }
 
 // isFilter says whether name selects events (as opposed to paging them).

@@ -41,15 +41,15 @@ func listValue(name string, i int) string {
 // multiParams are the multi-valued parameters of GET /v1/events and how
 // many values each takes.
 var multiParams = map[string]int{
-	"id": httpapi.MaxFilterValues, "uuid": httpapi.MaxFilterValues, "category": httpapi.MaxFilterValues,
-	"action": httpapi.MaxFilterValues, "action_prefix": httpapi.MaxPrefixes, "action_type": httpapi.MaxFilterValues,
-	"status": httpapi.MaxFilterValues, "level": httpapi.MaxFilterValues, "external_ref": httpapi.MaxFilterValues,
-	"context": httpapi.MaxFilterValues, "request_id": httpapi.MaxFilterValues, "session_id": httpapi.MaxFilterValues,
-	"channel": httpapi.MaxFilterValues, "source": httpapi.MaxFilterValues, "actor.type": httpapi.MaxFilterValues,
-	"actor.id": httpapi.MaxFilterValues, "subject.type": httpapi.MaxFilterValues, "subject.id": httpapi.MaxFilterValues,
-	"target": httpapi.MaxTargets, "target.type": httpapi.MaxFilterValues, "target.id": httpapi.MaxFilterValues,
-	"target.type_prefix": httpapi.MaxPrefixes, "tenant": httpapi.MaxFilterValues, "tenant.kind": httpapi.MaxFilterValues,
-	"label.workflow_name": httpapi.MaxLabelValues,
+	"id": httpx.MaxFilterValues, "uuid": httpx.MaxFilterValues, "category": httpx.MaxFilterValues,
+	"action": httpx.MaxFilterValues, "action_prefix": httpx.MaxPrefixes, "action_type": httpx.MaxFilterValues,
+	"status": httpx.MaxFilterValues, "level": httpx.MaxFilterValues, "external_ref": httpx.MaxFilterValues,
+	"context": httpx.MaxFilterValues, "request_id": httpx.MaxFilterValues, "session_id": httpx.MaxFilterValues,
+	"channel": httpx.MaxFilterValues, "source": httpx.MaxFilterValues, "actor.type": httpx.MaxFilterValues,
+	"actor.id": httpx.MaxFilterValues, "subject.type": httpx.MaxFilterValues, "subject.id": httpx.MaxFilterValues,
+	"target": httpx.MaxTargets, "target.type": httpx.MaxFilterValues, "target.id": httpx.MaxFilterValues,
+	"target.type_prefix": httpx.MaxPrefixes, "tenant": httpx.MaxFilterValues, "tenant.kind": httpx.MaxFilterValues,
+	"label.workflow_name": httpx.MaxLabelValues,
 }
 
 func repeatParam(name string, n int) string {
@@ -100,28 +100,28 @@ func TestListFilterBounds(t *testing.T) {
 		}
 		// Label keys are bounded, and label values across keys.
 		var keys []string
-		for i := range httpapi.MaxLabelKeys {
-			keys = append(keys, repeatParam(fmt.Sprintf("label.k%d", i), httpapi.MaxLabelValues/httpapi.MaxLabelKeys))
+		for i := range httpx.MaxLabelKeys {
+			keys = append(keys, repeatParam(fmt.Sprintf("label.k%d", i), httpx.MaxLabelValues/httpx.MaxLabelKeys))
 		}
 		ok(strings.Join(keys, "&") + "&count=exact")
 		refused(strings.Join(keys, "&")+"&label.last=v", "label.last")
-		refused(strings.Join(keys, "&")+"&label.k0=more", fmt.Sprintf("label.k%d", httpapi.MaxLabelKeys-1))
+		refused(strings.Join(keys, "&")+"&label.k0=more", fmt.Sprintf("label.k%d", httpx.MaxLabelKeys-1))
 
 		// Every filter together: the request with the most SQL each branch
 		// can carry (prefixes and targets cost two variables each).
 		worst := strings.Join([]string{
-			repeatParam("action_prefix", httpapi.MaxPrefixes/2),
-			repeatParam("target.type_prefix", httpapi.MaxPrefixes/2),
-			repeatParam("target", httpapi.MaxTargets),
-			repeatParam("label.workflow_name", httpapi.MaxLabelValues/2),
-			repeatParam("action", httpapi.MaxFilters-httpapi.MaxPrefixes-httpapi.MaxTargets-httpapi.MaxLabelValues/2),
+			repeatParam("action_prefix", httpx.MaxPrefixes/2),
+			repeatParam("target.type_prefix", httpx.MaxPrefixes/2),
+			repeatParam("target", httpx.MaxTargets),
+			repeatParam("label.workflow_name", httpx.MaxLabelValues/2),
+			repeatParam("action", httpx.MaxFilters-httpx.MaxPrefixes-httpx.MaxTargets-httpx.MaxLabelValues/2),
 		}, "&")
 		ok(worst)
 		ok(worst + "&count=exact")
 		ok(worst + "&sort=actor.type")
 		refused(worst+"&category=x", "category")
-		refused(repeatParam("action_prefix", httpapi.MaxPrefixes/2)+"&"+repeatParam("target.type_prefix", httpapi.MaxPrefixes/2+1), "target.type_prefix")
-		refused(repeatParam("action", httpapi.MaxFilterValues)+"&"+repeatParam("category", httpapi.MaxFilters-httpapi.MaxFilterValues+1), "category")
+		refused(repeatParam("action_prefix", httpx.MaxPrefixes/2)+"&"+repeatParam("target.type_prefix", httpx.MaxPrefixes/2+1), "target.type_prefix")
+		refused(repeatParam("action", httpx.MaxFilterValues)+"&"+repeatParam("category", httpx.MaxFilters-httpx.MaxFilterValues+1), "category")
 	})
 }
 
@@ -238,21 +238,21 @@ func BenchmarkFilterBounds(b *testing.B) {
 			key := s.Key(top.ID, "events:read", "events:write")
 			s.Ingest(key, map[string]any{"action": "v1", "targets": []map[string]any{{"type": "kyc_case", "id": "0"}}})
 			for name, q := range map[string]string{
-				"16 targets": repeatParam("target", httpapi.MaxTargets),
+				"16 targets": repeatParam("target", httpx.MaxTargets),
 				"8 targets":  repeatParam("target", 8),
 				"8 label keys": func() string {
 					var ks []string
-					for i := range httpapi.MaxLabelKeys {
+					for i := range httpx.MaxLabelKeys {
 						ks = append(ks, fmt.Sprintf("label.k%d=v", i))
 					}
 					return strings.Join(ks, "&")
 				}(),
 				"every bound": strings.Join([]string{
-					repeatParam("action_prefix", httpapi.MaxPrefixes/2),
-					repeatParam("target.type_prefix", httpapi.MaxPrefixes/2),
-					repeatParam("target", httpapi.MaxTargets),
-					repeatParam("label.workflow_name", httpapi.MaxLabelValues/2),
-					repeatParam("action", httpapi.MaxFilters-httpapi.MaxPrefixes-httpapi.MaxTargets-httpapi.MaxLabelValues/2),
+					repeatParam("action_prefix", httpx.MaxPrefixes/2),
+					repeatParam("target.type_prefix", httpx.MaxPrefixes/2),
+					repeatParam("target", httpx.MaxTargets),
+					repeatParam("label.workflow_name", httpx.MaxLabelValues/2),
+					repeatParam("action", httpx.MaxFilters-httpx.MaxPrefixes-httpx.MaxTargets-httpx.MaxLabelValues/2),
 				}, "&"),
 			} {
 				b.Run(strings.ReplaceAll(name, " ", "_"), func(b *testing.B) {

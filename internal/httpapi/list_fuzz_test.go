@@ -32,13 +32,13 @@ func FuzzListQuery(f *testing.F) {
 					labels += len(vs)
 				}
 				switch {
-				case len(fl.Targets) > MaxTargets:
+				case len(fl.Targets) > httpx.MaxTargets:
 					t.Fatalf("%q: %d targets", raw, len(fl.Targets))
-				case len(fl.Labels) > MaxLabelKeys || labels > MaxLabelValues:
+				case len(fl.Labels) > httpx.MaxLabelKeys || labels > httpx.MaxLabelValues:
 					t.Fatalf("%q: %d label keys, %d values", raw, len(fl.Labels), labels)
-				case len(fl.ActionPrefixes)+len(fl.PrimaryTargetTypePrefixes) > MaxPrefixes:
+				case len(fl.ActionPrefixes)+len(fl.PrimaryTargetTypePrefixes) > httpx.MaxPrefixes:
 					t.Fatalf("%q: %d prefixes", raw, len(fl.ActionPrefixes)+len(fl.PrimaryTargetTypePrefixes))
-				case len(fl.Actions) > MaxFilterValues || len(fl.IDs) > MaxFilterValues:
+				case len(fl.Actions) > httpx.MaxFilterValues || len(fl.IDs) > httpx.MaxFilterValues:
 					t.Fatalf("%q: past the values of one field", raw)
 				}
 				return

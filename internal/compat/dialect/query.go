@@ -9,21 +9,6 @@ import (
 	"github.com/auditkeep/auditkeep/internal/httpx"
 )
 
-// Filter bounds of one dialect request: the native API's numbers
-// (docs/api.md), so that no surface lets a request outgrow what either
-// engine's SQL takes (SQLite's variable and expression-depth limits,
-// repeated in each tenant's branch of a query over several tenants).
-const (
-	// MaxFilterValues is the most values of one filter parameter.
-	MaxFilterValues = 100
-	// MaxLabelValues is the most label values of one request, every
-	// label-backed parameter together.
-	MaxLabelValues = 64
-	// MaxFilters is the most filter values of one request, every filter
-	// parameter together.
-	MaxFilters = 128
-)
-
 // Param is one query parameter a dialect takes.
 type Param struct {
 	// Name is the vendor's spelling; errors name the parameter so.

@@ -30,8 +30,8 @@ const (
 	defaultLimit = 20
 	maxLimit     = 100
 	maxPage      = math.MaxInt32
-	maxValues    = dialect.MaxFilterValues // values of one array parameter
-	maxChannel   = 64                      // characters kept of X-Frankie-Channel
+	maxValues    = httpx.MaxFilterValues // values of one array parameter
+	maxChannel   = 64                    // characters kept of X-Frankie-Channel
 )
 
 // listParams is a validated GET /v2/audit request.
@@ -76,8 +76,8 @@ var (
 )
 
 // filterCounts checks the bounds of one request's filters, the native
-// API's: at most dialect.MaxLabelValues label values together and
-// dialect.MaxFilters filter values in all, empty values not counted. It
+// API's: at most httpx.MaxLabelValues label values together and
+// httpx.MaxFilters filter values in all, empty values not counted. It
 // returns the parameter that passes a bound and why, or "".
 func filterCounts(q dialect.Values) (location, msg string) {
 	labels, filters := 0, 0
@@ -89,12 +89,12 @@ func filterCounts(q dialect.Values) (location, msg string) {
 			}
 		}
 		if slices.Contains(labelParams, name) {
-			if labels += n; labels > dialect.MaxLabelValues {
-				return name, fmt.Sprintf("workflowNames and workflowRiskLevels must hold at most %d values together", dialect.MaxLabelValues)
+			if labels += n; labels > httpx.MaxLabelValues {
+				return name, fmt.Sprintf("workflowNames and workflowRiskLevels must hold at most %d values together", httpx.MaxLabelValues)
 			}
 		}
-		if filters += n; filters > dialect.MaxFilters {
-			return name, fmt.Sprintf("a request must hold at most %d filter values in all", dialect.MaxFilters)
+		if filters += n; filters > httpx.MaxFilters {
+			return name, fmt.Sprintf("a request must hold at most %d filter values in all", httpx.MaxFilters)
 		}
 	}
 	return "", ""
