@@ -1,9 +1,10 @@
 package httpx
 
 // Filter bounds of every read surface (GET /v1/events and the dialects'
-// filters), so that no request's SQL outgrows what either engine takes (SQLite's 32766 variables and expression depth of
-// 1000, repeated in each tenant's branch of a query over several tenants)
-// or what its planning costs: each target, prefix and label key is a term
+// filters), so that no request's SQL outgrows what either engine takes
+// (SQLite's 32766 variables and expression depth of 1000, repeated in each
+// tenant's branch of a query over several tenants) or what its planning
+// costs: each target, prefix and label key is a term
 // the planners weigh, per tenant branch. docs/api.md lists them.
 const (
 	// MaxFilterValues is the most values of one filter parameter.
